@@ -39,8 +39,9 @@ typedef enum mc_clock_event {
 typedef struct mc_clock_result {
     mc_clock_event event;
     int64_t first_index; /* stored index of the block's first frame (source index + shift) */
-    int64_t gap_first;   /* MC_CLOCK_GAP: first missing stored index */
-    int64_t gap_frames;  /* MC_CLOCK_GAP: number of missing frames (> 0); else 0 */
+    int64_t gap_first;   /* first missing stored index when gap_frames > 0 */
+    int64_t gap_frames;  /* missing frames before this block: > 0 for MC_CLOCK_GAP, and for
+                            MC_CLOCK_STEP when the source index also jumped; else 0 */
     int restarted;       /* 1 when the block starts a new fit segment */
 } mc_clock_result;
 
@@ -56,7 +57,8 @@ typedef struct mc_clock_fit_stats {
 } mc_clock_fit_stats;
 
 /** Create a fit. Thread: any. Allocates.
- *  @return MC_OK, MC_EINVAL (rate <= 0 or a non-positive/non-finite setting), MC_ENOMEM;
+ *  @return MC_OK, MC_EINVAL (rate <= 0 or > 1e9, a non-positive/non-finite setting,
+ *          max_rate_error >= 1), MC_ENOMEM;
  *          *out is NULL on failure */
 MC_NODISCARD mc_status mc_clock_fit_create(const mc_clock_fit_config *cfg, mc_clock_fit **out);
 
@@ -73,7 +75,11 @@ MC_NODISCARD mc_status mc_clock_fit_process(mc_clock_fit *f, int64_t first_frame
 /** Take the next anchor that is ready to store, oldest first. Thread: one per handle.
  *  Anchors of a segment are strictly increasing in index and in time; the last stored frame of a
  *  segment and the first frame of the next are both anchors, so that interpolation never crosses a
- *  gap. @return 1 and the anchor in *index, *t_ns; 0 when none is ready */
+ *  gap. An anchor is emitted once the fit has anchor_lag_s of data beyond it; the first anchor of
+ *  a segment, which lies at the edge of the data, waits for 4 lags (40 s by default), so a reader
+ *  of a recording cut short before that places the frames at the nominal rate.
+ *  Call after every mc_clock_fit_process: the queue holds 256 anchors.
+ *  @return 1 and the anchor in *index, *t_ns; 0 when none is ready */
 int mc_clock_fit_pop_anchor(mc_clock_fit *f, int64_t *index, int64_t *t_ns);
 
 /** Make every remaining anchor of the current segment ready, ending with one at the last frame
@@ -93,8 +99,10 @@ void mc_clock_fit_reset(mc_clock_fit *f);
 void mc_clock_fit_destroy(mc_clock_fit *f); /* NULL is a no-op */
 
 /** Rebuild the times of frames [first, first + n) from stored anchors by linear interpolation
- *  between the anchors that bracket each frame, and extrapolation at the nominal period beyond the
- *  first or the last anchor. This is how a reader turns time_index rows into times.
+ *  between the anchors that bracket each frame. Beyond the first or the last anchor, frames are
+ *  extrapolated with the slope of the two nearest anchors when it is within 1 % of the nominal
+ *  period, else at the nominal period (one anchor: nominal). This is how a reader turns
+ *  time_index rows into times.
  *  Thread: any. Pure.
  *  @param index, t_ns anchors [n_anchors], index strictly increasing
  *  @param rate_hz     nominal rate, > 0
