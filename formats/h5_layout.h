@@ -44,11 +44,16 @@
 #define MC_H5_TIME "time"             /* irregular streams: int64 [N], ns since session start */
 #define MC_H5_TIME_INDEX "time_index" /* regular streams: int64 [K, 2] (sample_index, t_ns) */
 #define MC_H5_GAPS "gaps"             /* compound [G] (first_index, n_missing, reason) */
+/* A gap row says that n_missing samples were lost. In a regular stream they are the NaN rows
+ * [first_index, first_index + n_missing) of data, so that row = sample index stays true; a row
+ * with n_missing = 0 marks a time discontinuity before first_index (a clock step). In an
+ * irregular stream rows are only appended: the samples were lost just before row first_index. */
 
 /* Field names of the compound tables. */
-#define MC_H5_GAP_FIRST "first_index" /* int64: first missing row */
-#define MC_H5_GAP_COUNT "n_missing"   /* int64: missing rows; 0 for a clock step */
-#define MC_H5_GAP_REASON "reason"     /* fixed string: overrun, no data, clock step, ... */
+#define MC_H5_GAP_FIRST "first_index" /* int64: see above */
+#define MC_H5_GAP_COUNT "n_missing"   /* int64: samples lost; 0 for a clock step */
+#define MC_H5_GAP_REASON "reason"     /* fixed string: dropped, no data, clock step, disconnect,
+                                         probe off, bad frame... */
 #define MC_H5_GAP_REASON_LEN 32
 
 #define MC_H5_EV_T "t_ns" /* int64, ns since session start */

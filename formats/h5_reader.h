@@ -26,8 +26,8 @@ typedef enum mc_h5_file_state {
 
 /** One row of a stream's gaps table. */
 typedef struct mc_h5_gap {
-    int64_t first_index; /* first missing row (or the row after a clock step) */
-    int64_t n_missing;   /* missing rows, NaN in data; 0 for a time discontinuity */
+    int64_t first_index; /* regular: first missing (NaN) row; irregular: the row after the loss */
+    int64_t n_missing;   /* samples lost; 0 for a time discontinuity (formats/h5_layout.h) */
     char reason[MC_H5_GAP_REASON_LEN];
 } mc_h5_gap;
 

@@ -70,8 +70,8 @@ MC_NODISCARD mc_status mc_h5_writer_write(mc_h5_writer *w, size_t stream, int64_
 MC_NODISCARD mc_status mc_h5_writer_write_anchor(mc_h5_writer *w, size_t stream, int64_t index,
                                                  int64_t t_ns);
 
-/** Record missing rows [first_index, first_index + n_missing) of a stream, or a time
- *  discontinuity before first_index when n_missing is 0. `reason` is cut to 31 bytes.
+/** Record lost samples of a stream (formats/h5_layout.h says how a gap row reads for regular and
+ *  irregular streams). `reason` is cut to 31 bytes.
  *  Thread: one per handle. @return MC_OK, MC_EINVAL, MC_EIO */
 MC_NODISCARD mc_status mc_h5_writer_write_gap(mc_h5_writer *w, size_t stream, int64_t first_index,
                                               int64_t n_missing, const char *reason);
