@@ -1,3 +1,342 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: being written */
-typedef int mc__placeholder_cmd_record;
+/* tools/cmd_record.c: `mcirc record`: live recording from sources paced in real time into a
+ * crash-safe session file, with events typed on standard input. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "acquisition/clock.h"
+#include "formats/event_line.h"
+#include "tools/commands.h"
+#include "tools/pipeline.h"
+
+static const char help[] =
+    "usage: mcirc record -o FILE.h5 --subject ID --session LABEL\n"
+    "                    --source NAME=DRIVER:ADDRESS[,key=value...] [--source ...] [options]\n\n"
+    "Records live sources into one crash-safe HDF5 session file (SWMR, flushed every second:\n"
+    "after a crash or a power cut everything older than a second is there).\n"
+    "Drivers: sim:MODEL (ppg, ldf, nirs, pco2 with the keys of mcirc sim --help).\n"
+    "Type an event and Enter while recording, e.g.:\n"
+    "  occlusion_start | occlusion_end @nirs_thenar | mottling 3 | crt 4.5 finger |\n"
+    "  arterial_pco2 41 | note probe re-taped\n"
+    "Ctrl-C or SIGTERM stops cleanly with everything written.\n\n"
+    "  -o, --output FILE     file to create (never overwritten)\n"
+    "  --source SPEC         NAME=DRIVER:ADDRESS[,key=value...], repeatable\n"
+    "  --duration S          stop after S seconds (default: until stopped)\n"
+    "  --compression N       deflate level 0..9 (default 4)\n"
+    "%s"
+    "  -h, --help            this text\n";
+
+enum { OPT_SOURCE = MC_OPT_FIRST_FREE, OPT_DURATION, OPT_COMPRESSION };
+
+/* The one piece of process-wide state: set by the signal handler, read by the control loop. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* Lines typed at the bedside, assembled from non-blocking reads of standard input. */
+typedef struct line_reader {
+    char buf[1024];
+    size_t len;
+    int64_t line_no;
+    int overlong; /* discarding the rest of a line that did not fit */
+    int eof;
+} line_reader;
+
+static void handle_line(const char *cmd, mc_pipeline *p, const char *line, size_t len,
+                        int64_t line_no, int *events, int echo)
+{
+    mc_event ev;
+    mc_diag d;
+    mc_status st = mc_event_line_parse(line, len, &ev, &d);
+    if (st == MC_END)
+        return;
+    if (st != MC_OK) {
+        mc_cli_error(cmd, "standard input line %lld: %s; the event was not recorded",
+                     (long long)line_no, d.message);
+        return;
+    }
+    ev.t_ns = mc_clock_now_ns();
+    if (mc_pipeline_push_event(p, &ev) != MC_OK) {
+        mc_cli_error(cmd, "standard input line %lld: event queue full; the event was dropped",
+                     (long long)line_no);
+        return;
+    }
+    (*events)++;
+    if (echo)
+        fprintf(stderr, "\r\033[Kevent %s%s%s recorded\n", ev.kind, ev.text[0] ? ": " : "",
+                ev.text);
+}
+
+static void read_stdin(const char *cmd, mc_pipeline *p, line_reader *lr, int *events, int echo)
+{
+    for (;;) {
+        ssize_t n = read(STDIN_FILENO, lr->buf + lr->len, sizeof lr->buf - lr->len);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        if (n <= 0) {
+            if (lr->len > 0 && !lr->overlong)
+                handle_line(cmd, p, lr->buf, lr->len, ++lr->line_no, events, echo);
+            lr->len = 0;
+            lr->eof = 1;
+            return;
+        }
+        lr->len += (size_t)n;
+        char *nl;
+        while ((nl = memchr(lr->buf, '\n', lr->len)) != NULL) {
+            size_t line_len = (size_t)(nl - lr->buf);
+            lr->line_no++;
+            if (lr->overlong)
+                lr->overlong = 0;
+            else
+                handle_line(cmd, p, lr->buf, line_len, lr->line_no, events, echo);
+            memmove(lr->buf, nl + 1, lr->len - line_len - 1);
+            lr->len -= line_len + 1;
+        }
+        if (lr->len == sizeof lr->buf) {
+            if (!lr->overlong)
+                mc_cli_error(cmd, "standard input line %lld: longer than %zu bytes; ignored",
+                             (long long)lr->line_no + 1, sizeof lr->buf);
+            lr->overlong = 1;
+            lr->len = 0;
+        }
+    }
+}
+
+static void print_status(mc_pipeline *p, double t_s)
+{
+    int64_t missing = 0;
+    fprintf(stderr, "\r%6.0f s", t_s);
+    for (size_t i = 0; i < mc_pipeline_get_n_streams(p); i++) {
+        mc_pipeline_stream_stats s = mc_pipeline_get_stream_stats(p, i);
+        fprintf(stderr, "  %s %lld", s.name, (long long)s.frames);
+        missing += s.missing;
+    }
+    fprintf(stderr, "  missing %lld\033[K", (long long)missing);
+}
+
+static mc_status make_sources(const mc_record_opts *o, int64_t mono0, mc_source **src)
+{
+    mc_source_spec *spec = calloc(1, sizeof *spec);
+    if (!spec)
+        return MC_ENOMEM;
+    mc_status st = MC_OK;
+    for (size_t i = 0; i < o->n_sources && st == MC_OK; i++) {
+        mc_diag d;
+        st = mc_source_spec_parse(o->sources[i], 1, spec, &d);
+        if (st != MC_OK) {
+            mc_cli_error(o->cmd, "--source %s", d.message);
+            break;
+        }
+        if (strcmp(spec->driver, "sim") != 0) {
+            mc_cli_error(o->cmd, "--source %s: unknown driver '%s' (available: sim)",
+                         o->sources[i], spec->driver);
+            st = MC_EINVAL;
+            break;
+        }
+        for (size_t k = 0; k < i; k++)
+            if (src[k] && strcmp(mc_source_get_info(src[k], 0)->name, spec->name) == 0) {
+                mc_cli_error(o->cmd, "--source %s: stream name '%s' is used twice",
+                             o->sources[i], spec->name);
+                st = MC_EINVAL;
+            }
+        if (st == MC_OK)
+            st = mc_cli_make_sim_source(o->cmd, spec, 1, mono0, o->duration_s, 0.1, &src[i]);
+    }
+    free(spec);
+    return st;
+}
+
+int mc_record_run(const mc_record_opts *o)
+{
+    const char *cmd = o->cmd;
+    mc_session_clock clock = mc_session_clock_start();
+    mc_session_info session;
+    mc_status st = mc_cli_make_session(cmd, &o->session, clock.unix0_ns, &session);
+    if (st != MC_OK)
+        return mc_cli_exit_code(st);
+    if (!o->output) {
+        mc_cli_error(cmd, "-o FILE is required");
+        return MC_EXIT_USER;
+    }
+    if (o->n_sources == 0) {
+        mc_cli_error(cmd, "at least one --source NAME=DRIVER:ADDRESS is required (e.g. "
+                          "ppg_finger=sim:ppg)");
+        return MC_EXIT_USER;
+    }
+    mc_source **src = calloc(o->n_sources, sizeof *src);
+    if (!src)
+        return MC_EXIT_INTERNAL;
+    mc_pipeline *p = NULL;
+    /* Frame 0 of every source is due one block after the start, so that nothing is "late". */
+    st = make_sources(o, clock.mono0_ns, src);
+    if (st == MC_OK) {
+        mc_pipeline_config pc = mc_pipeline_config_default();
+        pc.sources = src;
+        pc.n_sources = o->n_sources;
+        pc.writer.path = o->output;
+        pc.writer.session = &session;
+        pc.writer.allow_id = o->session.allow_id;
+        pc.writer.compression = o->compression;
+        pc.mono0_ns = clock.mono0_ns;
+        mc_diag d;
+        mc_diag_clear(&d);
+        st = mc_pipeline_create(&pc, &d, &p);
+        if (st != MC_OK)
+            mc_cli_error(cmd, "%s", d.message[0] ? d.message : mc_strerror(st));
+    }
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    stop_requested = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    if (st == MC_OK && mc_pipeline_start(p) != MC_OK) {
+        mc_cli_error(cmd, "cannot start the recording threads");
+        st = MC_ENOMEM;
+    }
+    int tty = mc_cli_stderr_is_tty();
+    int events = 0;
+    if (st == MC_OK) {
+        if (tty)
+            fprintf(stderr, "recording %s (%zu stream%s). Type an event and Enter (e.g. "
+                            "occlusion_start, mottling 3, note TEXT); Ctrl-C stops.\n",
+                    o->output, mc_pipeline_get_n_streams(p),
+                    mc_pipeline_get_n_streams(p) == 1 ? "" : "s");
+        int flags = fcntl(STDIN_FILENO, F_GETFL);
+        line_reader lr;
+        memset(&lr, 0, sizeof lr);
+        lr.eof = flags < 0 || fcntl(STDIN_FILENO, F_SETFL, flags | O_NONBLOCK) < 0;
+        int64_t last_status = 0;
+        while (!stop_requested && mc_pipeline_is_running(p)) {
+            struct pollfd pfd = {STDIN_FILENO, POLLIN, 0};
+            int ready = lr.eof ? 0 : poll(&pfd, 1, 200);
+            if (lr.eof) {
+                struct timespec ts = {0, 200000000};
+                nanosleep(&ts, NULL);
+            } else if (ready > 0) {
+                read_stdin(cmd, p, &lr, &events, tty);
+            }
+            int64_t now = mc_clock_now_ns();
+            double t_s = (double)(now - clock.mono0_ns) / 1e9;
+            /* Sources end on their own at the duration; this is the backstop for any that
+             * would not (a silent device). */
+            if (o->duration_s > 0 && t_s > o->duration_s + 5)
+                break;
+            if (tty && now - last_status > 1000000000) {
+                print_status(p, t_s);
+                last_status = now;
+            }
+        }
+        if (flags >= 0)
+            fcntl(STDIN_FILENO, F_SETFL, flags);
+        if (tty)
+            fprintf(stderr, "\r\033[K");
+        mc_diag d;
+        mc_diag_clear(&d);
+        st = mc_pipeline_finish(p, &d);
+        if (st != MC_OK)
+            mc_cli_error(cmd, "%s", d.message[0] ? d.message : mc_strerror(st));
+        if (st == MC_OK || st == MC_EIO) {
+            int64_t missing = 0, frames = 0;
+            for (size_t i = 0; i < mc_pipeline_get_n_streams(p); i++) {
+                mc_pipeline_stream_stats s = mc_pipeline_get_stream_stats(p, i);
+                missing += s.missing;
+                frames += s.frames;
+            }
+            printf("recorded %s: %.1f s, %zu streams, %lld samples, %lld missing, %d typed "
+                   "event%s\n",
+                   o->output, (double)(mc_clock_now_ns() - clock.mono0_ns) / 1e9,
+                   mc_pipeline_get_n_streams(p), (long long)frames, (long long)missing, events,
+                   events == 1 ? "" : "s");
+        }
+        if (st == MC_EIO)
+            st = MC_ENOMEM; /* a failure while recording is not the user's: exit 2 */
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    mc_pipeline_destroy(p);
+    for (size_t i = 0; i < o->n_sources; i++)
+        mc_source_destroy(src[i]);
+    free(src);
+    return mc_cli_exit_code(st);
+}
+
+int mc_cmd_record(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"source", required_argument, NULL, OPT_SOURCE},
+        {"duration", required_argument, NULL, OPT_DURATION},
+        {"compression", required_argument, NULL, OPT_COMPRESSION},
+        {"help", no_argument, NULL, 'h'},
+        MC_CLI_SESSION_OPTIONS,
+        {NULL, 0, NULL, 0},
+    };
+    mc_record_opts o;
+    memset(&o, 0, sizeof o);
+    o.cmd = "record";
+    o.compression = 4;
+    const char **specs = calloc((size_t)argc, sizeof *specs);
+    if (!specs)
+        return MC_EXIT_INTERNAL;
+    int opt, rc = MC_EXIT_USER;
+    double v;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        if (mc_cli_session_option(opt, optarg, &o.session))
+            continue;
+        switch (opt) {
+        case 'o':
+            o.output = optarg;
+            break;
+        case OPT_SOURCE:
+            specs[o.n_sources++] = optarg;
+            break;
+        case OPT_DURATION:
+            if (!mc_cli_parse_double(optarg, &v) || v <= 0) {
+                mc_cli_error("record", "--duration '%s': expected seconds > 0", optarg);
+                goto done;
+            }
+            o.duration_s = v;
+            break;
+        case OPT_COMPRESSION:
+            if (!mc_cli_parse_double(optarg, &v) || v < 0 || v > 9 || v != (int)v) {
+                mc_cli_error("record", "--compression '%s': expected an integer 0..9", optarg);
+                goto done;
+            }
+            o.compression = (int)v;
+            break;
+        case 'h':
+            printf(help, mc_cli_session_help);
+            rc = MC_EXIT_OK;
+            goto done;
+        default:
+            mc_cli_error("record", "unknown or incomplete option '%s' (mcirc record --help)",
+                         argv[optind - 1]);
+            goto done;
+        }
+    }
+    if (optind < argc) {
+        mc_cli_error("record", "unexpected argument '%s' (mcirc record --help)", argv[optind]);
+        goto done;
+    }
+    o.sources = specs;
+    rc = mc_record_run(&o);
+done:
+    free(specs);
+    return rc;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* tools/cli.h: what every subcommand shares: exit codes, one-line errors, strict number parsing,
+ * session metadata from the common options, simulated sources from specs, terminal detection. */
+#ifndef MC_TOOLS_CLI_H
+#define MC_TOOLS_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acquisition/source.h"
+#include "dsp/status.h"
+#include "formats/session.h"
+#include "formats/source_spec.h"
+
+/** Exit codes (DESIGN.md "The program"). */
+enum { MC_EXIT_OK = 0, MC_EXIT_USER = 1, MC_EXIT_INTERNAL = 2 };
+
+/** Print "mcirc <cmd>: <message>" as one line on stderr. */
+void mc_cli_error(const char *cmd, const char *fmt, ...) MC_PRINTF(2, 3);
+
+/** Exit code for a status: 1 for what the user can fix (bad input, existing or unwritable file),
+ *  2 for an internal failure (out of memory, a broken invariant). */
+int mc_cli_exit_code(mc_status st);
+
+/** Parse a whole string as a finite number. @return 1 on success, else 0 */
+int mc_cli_parse_double(const char *s, double *out);
+
+/** Options that describe a session, shared by sim, record and demo. */
+typedef struct mc_cli_session_opts {
+    const char *subject;
+    const char *session;
+    const char *site;
+    const char *notes;
+    const char *timezone;
+    int allow_id;
+} mc_cli_session_opts;
+
+/** getopt_long codes of the session options (--subject --session --site --notes --timezone
+ *  --allow-id), shared by sim, record and demo. */
+enum {
+    MC_OPT_SUBJECT = 256,
+    MC_OPT_SESSION,
+    MC_OPT_SITE,
+    MC_OPT_NOTES,
+    MC_OPT_TIMEZONE,
+    MC_OPT_ALLOW_ID,
+    MC_OPT_FIRST_FREE, /* subcommands number their own options from here */
+};
+
+/* The session options as `struct option` entries, for a subcommand's getopt_long table. */
+#define MC_CLI_SESSION_OPTIONS                                                                         {"subject", required_argument, NULL, MC_OPT_SUBJECT},                                                  {"session", required_argument, NULL, MC_OPT_SESSION},                                              {"site", required_argument, NULL, MC_OPT_SITE},                                                    {"notes", required_argument, NULL, MC_OPT_NOTES},                                                  {"timezone", required_argument, NULL, MC_OPT_TIMEZONE},                                            {"allow-id", no_argument, NULL, MC_OPT_ALLOW_ID}
+
+/** Help text of the session options. */
+extern const char mc_cli_session_help[];
+
+/** Take a session option. @return 1 when `opt` was one, else 0 */
+int mc_cli_session_option(int opt, const char *arg, mc_cli_session_opts *o);
+
+/** Fill session metadata (start = now) from the options; checks the subject privacy rule.
+ *  @return MC_OK, or an error already printed as "mcirc <cmd>: ..." */
+mc_status mc_cli_make_session(const char *cmd, const mc_cli_session_opts *o, int64_t unix_ns,
+                              mc_session_info *out);
+
+/** Create simulated sources from specs (sim:MODEL for record, MODEL for sim). The sources are
+ *  appended to *sources (grown with realloc); errors are printed.
+ *  @param paced, start_mono_ns, duration_s, block_s as mc_source_sim_config */
+mc_status mc_cli_make_sim_source(const char *cmd, const mc_source_spec *spec, int paced,
+                                 int64_t start_mono_ns, double duration_s, double block_s,
+                                 mc_source **out);
+
+/** 1 when stderr is a terminal (progress and live lines are shown), else 0. */
+int mc_cli_stderr_is_tty(void);
+
+/** Local UTC offset as "+01:00", for the session's timezone attribute. */
+void mc_cli_local_timezone(char *buf, size_t cap);
+
+#endif
