@@ -75,10 +75,10 @@ static void spsc_drop(spsc *q, uint64_t frames)
 struct mc_ring {
     spsc q;
     mc_ring_config cfg;
-    mc_block *slots;  /* [n_slots], headers pointing into the arrays below */
-    float *samples;   /* [n_slots * max_frames * n_channels] */
-    int64_t *times;   /* [n_slots * max_frames] when with_times */
-    int peeked;       /* consumer: a slot is out */
+    mc_block *slots; /* [n_slots], headers pointing into the arrays below */
+    float *samples;  /* [n_slots * max_frames * n_channels] */
+    int64_t *times;  /* [n_slots * max_frames] when with_times */
+    int peeked;      /* consumer: a slot is out */
 };
 
 mc_status mc_ring_create(const mc_ring_config *cfg, mc_ring **out)

@@ -28,7 +28,7 @@ typedef struct mc_ring_stats {
     uint64_t pushed_blocks;
     uint64_t dropped_blocks; /* refused because the ring was full */
     uint64_t dropped_frames;
-    uint32_t high_water;     /* most slots ever in use */
+    uint32_t high_water; /* most slots ever in use */
 } mc_ring_stats;
 
 /** Create a ring. Control thread. Allocates n_slots * max_frames * n_channels floats.

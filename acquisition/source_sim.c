@@ -15,14 +15,14 @@
 typedef struct source_sim {
     mc_sim *sim;
     mc_source_sim_config cfg;
-    double rate_hz;       /* nominal, also for irregular streams */
+    double rate_hz; /* nominal, also for irregular streams */
     uint32_t block_frames;
     int irregular;
-    int64_t next_frame;   /* index of the next frame to generate */
-    int64_t end_frame;    /* frames before MC_END, or INT64_MAX */
+    int64_t next_frame; /* index of the next frame to generate */
+    int64_t end_frame;  /* frames before MC_END, or INT64_MAX */
     uint64_t seq;
-    float *samples;       /* [block_frames * n_channels] */
-    int64_t *times;       /* [block_frames]: model times, then host times */
+    float *samples; /* [block_frames * n_channels] */
+    int64_t *times; /* [block_frames]: model times, then host times */
     atomic_bool stop;
 } source_sim;
 
@@ -140,7 +140,8 @@ mc_status mc_source_sim_create(const mc_source_sim_config *cfg, mc_diag *d, mc_s
 {
     *out = NULL;
     if (!cfg || !(cfg->block_s > 0 && cfg->block_s <= 10) || !(cfg->duration_s >= 0))
-        return mc_diag_set(d, MC_EINVAL, -1, -1, "sim source: block length must be in (0, 10] s "
+        return mc_diag_set(d, MC_EINVAL, -1, -1,
+                           "sim source: block length must be in (0, 10] s "
                            "and duration >= 0");
     source_sim *s = calloc(1, sizeof *s);
     mc_source *src = calloc(1, sizeof *src);
@@ -159,8 +160,7 @@ mc_status mc_source_sim_create(const mc_source_sim_config *cfg, mc_diag *d, mc_s
     s->irregular = info->rate_hz <= 0;
     double frames = ceil(cfg->block_s * s->rate_hz);
     s->block_frames = frames < 1 ? 1 : (uint32_t)frames;
-    s->end_frame = cfg->duration_s > 0 ? (int64_t)llround(cfg->duration_s * s->rate_hz)
-                                       : INT64_MAX;
+    s->end_frame = cfg->duration_s > 0 ? (int64_t)llround(cfg->duration_s * s->rate_hz) : INT64_MAX;
     s->samples = calloc((size_t)s->block_frames * info->n_channels, sizeof *s->samples);
     s->times = calloc(s->block_frames, sizeof *s->times);
     if (!s->samples || !s->times) {

@@ -12,9 +12,9 @@
 #include "dsp/stream.h"
 
 typedef struct mc_source_sim_config {
-    const char *model;     /* ppg, ldf, nirs, pco2 */
-    const char *name;      /* stream name */
-    const mc_kv *params;   /* [n_params] model keys (DESIGN.md "Simulator models") */
+    const char *model;   /* ppg, ldf, nirs, pco2 */
+    const char *name;    /* stream name */
+    const mc_kv *params; /* [n_params] model keys (DESIGN.md "Simulator models") */
     size_t n_params;
     double block_s;        /* frames per block as seconds of data (default 0.1) */
     int paced;             /* 1: deliver each block when its last frame is due, stamped with the

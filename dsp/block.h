@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* dsp/block.h: the block, the unit of flow from a source through the ring to the DSP and the sinks. */
+/* dsp/block.h: the block, the unit of flow from a source through the ring to the DSP and the sinks.
+ */
 #ifndef MC_DSP_BLOCK_H
 #define MC_DSP_BLOCK_H
 

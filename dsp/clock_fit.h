@@ -17,12 +17,12 @@ typedef struct mc_clock_fit_config {
     double rate_hz;           /* nominal sample rate, Hz, > 0 */
     double tau_s;             /* forgetting time constant of the regression, s (default 60) */
     double anchor_interval_s; /* spacing of anchors in sample time, s (default 10) */
-    double anchor_lag_s;      /* data needed beyond an anchor before it is emitted, s (default 10) */
-    double gap_s;             /* a forward jump of receive time beyond max(gap_s, 2 periods) is a
-                                 gap: the missing frames are inserted, the fit restarts (0.5) */
-    double step_s;            /* a backward jump beyond this is a clock step: the fit restarts
-                                 without inserting frames (default 0.5) */
-    double max_rate_error;    /* bound on |fitted rate / nominal - 1| (default 0.01) */
+    double anchor_lag_s;   /* data needed beyond an anchor before it is emitted, s (default 10) */
+    double gap_s;          /* a forward jump of receive time beyond max(gap_s, 2 periods) is a
+                              gap: the missing frames are inserted, the fit restarts (0.5) */
+    double step_s;         /* a backward jump beyond this is a clock step: the fit restarts
+                              without inserting frames (default 0.5) */
+    double max_rate_error; /* bound on |fitted rate / nominal - 1| (default 0.01) */
 } mc_clock_fit_config;
 
 /** Defaults for a stream of `rate_hz`. Thread: any. */

@@ -14,12 +14,12 @@ enum {
 
 /** One event. Strings are NUL-terminated within their arrays; value is NaN when it has none. */
 typedef struct mc_event {
-    int64_t t_ns;                      /* session time, ns since the session start */
-    char stream[MC_EVENT_STREAM_LEN];  /* stream it concerns, "" for the whole session */
-    char kind[MC_EVENT_KIND_LEN];      /* occlusion_start, occlusion_end, iontophoresis, crt,
-                                          mottling, arterial_pco2, map, drug, note, status... */
-    char text[MC_EVENT_TEXT_LEN];      /* free text */
-    double value;                      /* numeric value (CRT s, mottling 0-5, mmHg...) or NaN */
+    int64_t t_ns;                     /* session time, ns since the session start */
+    char stream[MC_EVENT_STREAM_LEN]; /* stream it concerns, "" for the whole session */
+    char kind[MC_EVENT_KIND_LEN];     /* occlusion_start, occlusion_end, iontophoresis, crt,
+                                         mottling, arterial_pco2, map, drug, note, status... */
+    char text[MC_EVENT_TEXT_LEN];     /* free text */
+    double value;                     /* numeric value (CRT s, mottling 0-5, mmHg...) or NaN */
 } mc_event;
 
 #endif

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #if defined(__GNUC__) || defined(__clang__)
-#define MC_NODISCARD __attribute__((warn_unused_result))
+#define MC_NODISCARD         __attribute__((warn_unused_result))
 #define MC_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
 #define MC_NODISCARD

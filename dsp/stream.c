@@ -90,38 +90,53 @@ mc_status mc_stream_info_check(const mc_stream_info *info, mc_diag *d)
                              info->driver_version, info->site};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         if (!value_fits(strings[i]))
-            return mc_diag_set(d, MC_EINVAL, -1, -1, "stream '%s': a device string is longer "
-                               "than %d bytes", info->name, MC_VALUE_MAX);
+            return mc_diag_set(d, MC_EINVAL, -1, -1,
+                               "stream '%s': a device string is longer "
+                               "than %d bytes",
+                               info->name, MC_VALUE_MAX);
     for (uint32_t c = 0; c < info->n_channels; c++) {
         const mc_channel_info *ch = &info->channels[c];
         if (!mc_name_is_valid(ch->name))
-            return mc_diag_set(d, MC_EINVAL, -1, -1, "stream '%s': channel %u name '%s' is not "
-                               "a valid name", info->name, (unsigned)c, str_or_empty(ch->name));
+            return mc_diag_set(d, MC_EINVAL, -1, -1,
+                               "stream '%s': channel %u name '%s' is not "
+                               "a valid name",
+                               info->name, (unsigned)c, str_or_empty(ch->name));
         if (strlen(str_or_empty(ch->unit)) > MC_NAME_MAX)
-            return mc_diag_set(d, MC_EINVAL, -1, -1, "stream '%s': unit of channel '%s' is too "
-                               "long", info->name, ch->name);
+            return mc_diag_set(d, MC_EINVAL, -1, -1,
+                               "stream '%s': unit of channel '%s' is too "
+                               "long",
+                               info->name, ch->name);
         if (!isfinite(ch->scale_gain) || !isfinite(ch->scale_offset))
-            return mc_diag_set(d, MC_EINVAL, -1, -1, "stream '%s': channel '%s' has a "
-                               "non-finite scale", info->name, ch->name);
+            return mc_diag_set(d, MC_EINVAL, -1, -1,
+                               "stream '%s': channel '%s' has a "
+                               "non-finite scale",
+                               info->name, ch->name);
         for (uint32_t k = 0; k < c; k++)
             if (strcmp(info->channels[k].name, ch->name) == 0)
-                return mc_diag_set(d, MC_EINVAL, -1, -1, "stream '%s': channel name '%s' is "
-                                   "used twice", info->name, ch->name);
+                return mc_diag_set(d, MC_EINVAL, -1, -1,
+                                   "stream '%s': channel name '%s' is "
+                                   "used twice",
+                                   info->name, ch->name);
     }
     if (info->n_attrs > 0 && !info->attrs)
         return mc_diag_set(d, MC_EINVAL, -1, -1, "stream '%s': attributes missing", info->name);
     for (size_t a = 0; a < info->n_attrs; a++) {
         if (!key_is_valid(info->attrs[a].key))
-            return mc_diag_set(d, MC_EINVAL, -1, -1, "stream '%s': attribute key '%s': expected "
-                               "1-%d characters of a-z 0-9 _", info->name,
-                               str_or_empty(info->attrs[a].key), MC_NAME_MAX);
+            return mc_diag_set(d, MC_EINVAL, -1, -1,
+                               "stream '%s': attribute key '%s': expected "
+                               "1-%d characters of a-z 0-9 _",
+                               info->name, str_or_empty(info->attrs[a].key), MC_NAME_MAX);
         if (!value_fits(info->attrs[a].value))
-            return mc_diag_set(d, MC_EINVAL, -1, -1, "stream '%s': attribute '%s' is longer than "
-                               "%d bytes", info->name, info->attrs[a].key, MC_VALUE_MAX);
+            return mc_diag_set(d, MC_EINVAL, -1, -1,
+                               "stream '%s': attribute '%s' is longer than "
+                               "%d bytes",
+                               info->name, info->attrs[a].key, MC_VALUE_MAX);
         for (size_t k = 0; k < a; k++)
             if (strcmp(info->attrs[k].key, info->attrs[a].key) == 0)
-                return mc_diag_set(d, MC_EINVAL, -1, -1, "stream '%s': attribute '%s' is given "
-                                   "twice", info->name, info->attrs[a].key);
+                return mc_diag_set(d, MC_EINVAL, -1, -1,
+                                   "stream '%s': attribute '%s' is given "
+                                   "twice",
+                                   info->name, info->attrs[a].key);
     }
     return MC_OK;
 }

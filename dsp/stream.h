@@ -55,10 +55,10 @@ typedef struct mc_stream_info {
     double rate_hz;                  /* nominal sample rate in Hz; 0 for an irregular stream */
     const char *device_model;        /* e.g. "mcirc sim ppg", "Masimo Radical-7" */
     const char *device_serial;
-    const char *driver;              /* driver name, e.g. "sim" */
+    const char *driver; /* driver name, e.g. "sim" */
     const char *driver_version;
-    const char *site;                /* body site: finger, ear, forearm, thenar, urethra... */
-    double device_delay_s;           /* known device processing delay, s (>= 0) */
+    const char *site;      /* body site: finger, ear, forearm, thenar, urethra... */
+    double device_delay_s; /* known device processing delay, s (>= 0) */
     size_t n_attrs;
     const mc_kv *attrs; /* [n_attrs] free key/values */
 } mc_stream_info;

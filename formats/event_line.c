@@ -53,8 +53,10 @@ mc_status mc_event_line_parse(const char *line, size_t len, mc_event *ev, mc_dia
     for (size_t k = 0; k < len; k++) {
         unsigned char c = (unsigned char)line[k];
         if ((c < 0x20 && c != '\t') || c == 0x7f)
-            return mc_diag_set(d, MC_EFORMAT, (int64_t)k, -1, "byte %zu: control character 0x%02x "
-                               "in an event line", k, c);
+            return mc_diag_set(d, MC_EFORMAT, (int64_t)k, -1,
+                               "byte %zu: control character 0x%02x "
+                               "in an event line",
+                               k, c);
     }
     size_t start = i;
     while (i < len && !is_space(line[i])) {
@@ -63,8 +65,10 @@ mc_status mc_event_line_parse(const char *line, size_t len, mc_event *ev, mc_dia
             c = (char)(c - 'A' + 'a');
         int ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
         if (!ok)
-            return mc_diag_set(d, MC_EFORMAT, (int64_t)i, -1, "byte %zu: event kind: expected "
-                               "letters, digits and _ (e.g. occlusion_start, note, mottling)", i);
+            return mc_diag_set(d, MC_EFORMAT, (int64_t)i, -1,
+                               "byte %zu: event kind: expected "
+                               "letters, digits and _ (e.g. occlusion_start, note, mottling)",
+                               i);
         if (i - start >= MC_EVENT_KIND_LEN - 1)
             return mc_diag_set(d, MC_EFORMAT, (int64_t)i, -1, "event kind longer than %d bytes",
                                MC_EVENT_KIND_LEN - 1);
@@ -72,8 +76,10 @@ mc_status mc_event_line_parse(const char *line, size_t len, mc_event *ev, mc_dia
         i++;
     }
     if (!(ev->kind[0] >= 'a' && ev->kind[0] <= 'z'))
-        return mc_diag_set(d, MC_EFORMAT, (int64_t)start, -1, "byte %zu: an event kind starts "
-                           "with a letter", start);
+        return mc_diag_set(d, MC_EFORMAT, (int64_t)start, -1,
+                           "byte %zu: an event kind starts "
+                           "with a letter",
+                           start);
     i = skip_spaces(line, i, len);
     if (i < len && line[i] == '@') {
         size_t s0 = ++i;
@@ -81,15 +87,19 @@ mc_status mc_event_line_parse(const char *line, size_t len, mc_event *ev, mc_dia
             i++;
         size_t n = i - s0;
         if (n == 0 || n >= MC_EVENT_STREAM_LEN)
-            return mc_diag_set(d, MC_EFORMAT, (int64_t)s0, -1, "byte %zu: expected a stream name "
-                               "after '@'", s0);
+            return mc_diag_set(d, MC_EFORMAT, (int64_t)s0, -1,
+                               "byte %zu: expected a stream name "
+                               "after '@'",
+                               s0);
         for (size_t k = s0; k < i; k++) {
             char c = line[k];
             int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                      c == '_' || c == '-' || c == '.';
             if (!ok)
-                return mc_diag_set(d, MC_EFORMAT, (int64_t)k, -1, "byte %zu: stream name: "
-                                   "expected A-Z a-z 0-9 _ - .", k);
+                return mc_diag_set(d, MC_EFORMAT, (int64_t)k, -1,
+                                   "byte %zu: stream name: "
+                                   "expected A-Z a-z 0-9 _ - .",
+                                   k);
         }
         memcpy(ev->stream, line + s0, n);
         i = skip_spaces(line, i, len);

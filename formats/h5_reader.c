@@ -235,8 +235,8 @@ static mc_status load_stream_tables(mc_h5_reader *r, rd_stream *s)
             mc__gap_row *raw = calloc((size_t)g, sizeof *raw);
             s->gap_rows = calloc((size_t)g, sizeof *s->gap_rows);
             hid_t gt = mc__h5_gap_type();
-            int rc = raw && s->gap_rows && gt >= 0 ? mc__h5_read_rows(s->gaps, gt, 0, g, 1, raw)
-                                                   : -1;
+            int rc =
+                raw && s->gap_rows && gt >= 0 ? mc__h5_read_rows(s->gaps, gt, 0, g, 1, raw) : -1;
             if (gt >= 0)
                 H5Tclose(gt);
             for (int64_t i = 0; rc == 0 && i < g; i++) {
@@ -259,14 +259,14 @@ static mc_status open_stream(mc_h5_reader *r, hid_t streams, const char *name, r
                              mc_diag *d)
 {
     mc_status st = MC_EFORMAT;
-    char (*names)[MC_NAME_MAX + 1] = NULL, (*units)[MC_NAME_MAX + 1] = NULL;
+    char(*names)[MC_NAME_MAX + 1] = NULL, (*units)[MC_NAME_MAX + 1] = NULL;
     double *gain = NULL, *offset = NULL;
     mc_channel_info *channels = NULL;
     mc_kv *kv = NULL;
     free_attrs fa;
     memset(&fa, 0, sizeof fa);
-    char modality[32], model[MC_VALUE_MAX + 1], serial[MC_VALUE_MAX + 1],
-        driver[MC_VALUE_MAX + 1], version[MC_VALUE_MAX + 1], site[MC_VALUE_MAX + 1];
+    char modality[32], model[MC_VALUE_MAX + 1], serial[MC_VALUE_MAX + 1], driver[MC_VALUE_MAX + 1],
+        version[MC_VALUE_MAX + 1], site[MC_VALUE_MAX + 1];
 
     s->group = H5Gopen2(streams, name, H5P_DEFAULT);
     if (s->group < 0) {
@@ -307,8 +307,10 @@ static mc_status open_stream(mc_h5_reader *r, hid_t streams, const char *name, r
     }
     if (mc__h5_read_attr_str_array(s->group, MC_H5_ATTR_CHANNEL_NAMES, c, names[0],
                                    MC_NAME_MAX + 1) != 0) {
-        mc_diag_set(d, st, -1, -1, "%s: /streams/%s: attribute channel_names missing or not %u "
-                    "strings", r->path, name, (unsigned)c);
+        mc_diag_set(d, st, -1, -1,
+                    "%s: /streams/%s: attribute channel_names missing or not %u "
+                    "strings",
+                    r->path, name, (unsigned)c);
         goto done;
     }
     if (mc__h5_read_attr_str_array(s->group, MC_H5_ATTR_UNITS, c, units[0], MC_NAME_MAX + 1) != 0)
@@ -381,15 +383,19 @@ static mc_status open_stream(mc_h5_reader *r, hid_t streams, const char *name, r
     if (rate > 0) {
         s->time_index = open_dataset_opt(s->group, MC_H5_TIME_INDEX);
         if (s->time_index < 0 || !check_shape(s->time_index, H5T_INTEGER, 2, 2)) {
-            mc_diag_set(d, st, -1, -1, "%s: /streams/%s/time_index: expected int64 [K, 2] for a "
-                        "regular stream", r->path, name);
+            mc_diag_set(d, st, -1, -1,
+                        "%s: /streams/%s/time_index: expected int64 [K, 2] for a "
+                        "regular stream",
+                        r->path, name);
             goto done;
         }
     } else {
         s->time = open_dataset_opt(s->group, MC_H5_TIME);
         if (s->time < 0 || !check_shape(s->time, H5T_INTEGER, 1, 0)) {
-            mc_diag_set(d, st, -1, -1, "%s: /streams/%s/time: expected int64 [N] for an "
-                        "irregular stream", r->path, name);
+            mc_diag_set(d, st, -1, -1,
+                        "%s: /streams/%s/time: expected int64 [N] for an "
+                        "irregular stream",
+                        r->path, name);
             goto done;
         }
     }
@@ -400,8 +406,8 @@ static mc_status open_stream(mc_h5_reader *r, hid_t streams, const char *name, r
     }
     st = load_stream_tables(r, s);
     if (st != MC_OK)
-        mc_diag_set(d, st, -1, -1, "%s: /streams/%s: cannot read its time or gap tables%s",
-                    r->path, name, st == MC_EFORMAT ? " (anchors not increasing)" : "");
+        mc_diag_set(d, st, -1, -1, "%s: /streams/%s: cannot read its time or gap tables%s", r->path,
+                    name, st == MC_EFORMAT ? " (anchors not increasing)" : "");
 done:
     free(names);
     free(units);
@@ -430,8 +436,8 @@ static mc_status load_events(mc_h5_reader *r)
         return MC_OK;
     r->event_rows = calloc((size_t)n, sizeof *r->event_rows);
     hid_t et = mc__h5_event_type();
-    int rc = r->event_rows && et >= 0 ? mc__h5_read_rows(r->events, et, 0, n, 1, r->event_rows)
-                                      : -1;
+    int rc =
+        r->event_rows && et >= 0 ? mc__h5_read_rows(r->events, et, 0, n, 1, r->event_rows) : -1;
     if (et >= 0)
         H5Tclose(et);
     if (rc != 0)
@@ -489,16 +495,17 @@ static mc_status open_features(mc_h5_reader *r, mc_diag *d)
                 H5Gclose(g);
             }
             r->n_features++; /* counted even when broken, so that destroy closes what opened */
-            if (f->t < 0 || f->value < 0 || f->status < 0 || !check_shape(f->t, H5T_INTEGER, 1, 0)
-                || !check_shape(f->value, H5T_FLOAT, 1, 0) ||
+            if (f->t < 0 || f->value < 0 || f->status < 0 ||
+                !check_shape(f->t, H5T_INTEGER, 1, 0) || !check_shape(f->value, H5T_FLOAT, 1, 0) ||
                 !check_shape(f->status, H5T_INTEGER, 1, 0)) {
-                st = mc_diag_set(d, MC_EFORMAT, -1, -1, "%s: /features/%s/%s: expected datasets "
-                                 "t_ns, value and status", r->path, streams.names[i],
-                                 feats.names[k]);
+                st = mc_diag_set(d, MC_EFORMAT, -1, -1,
+                                 "%s: /features/%s/%s: expected datasets "
+                                 "t_ns, value and status",
+                                 r->path, streams.names[i], feats.names[k]);
                 break;
             }
-            f->spec = (mc_h5_feature_spec){f->text[0], f->text[1], f->text[2], f->text[3],
-                                           f->text[4]};
+            f->spec =
+                (mc_h5_feature_spec){f->text[0], f->text[1], f->text[2], f->text[3], f->text[4]};
             int64_t a = mc__h5_rows(f->t), b = mc__h5_rows(f->value), c = mc__h5_rows(f->status);
             f->n = a < b ? a : b;
             f->n = c < f->n ? c : f->n;
@@ -517,11 +524,15 @@ static mc_status read_session(mc_h5_reader *r, mc_diag *d)
 {
     int64_t version = 0;
     if (mc__h5_read_attr_i64(r->file, MC_H5_ATTR_FORMAT, &version) != 0)
-        return mc_diag_set(d, MC_EFORMAT, -1, -1, "%s: not an mcirc session file (no %s "
-                           "attribute at the root)", r->path, MC_H5_ATTR_FORMAT);
+        return mc_diag_set(d, MC_EFORMAT, -1, -1,
+                           "%s: not an mcirc session file (no %s "
+                           "attribute at the root)",
+                           r->path, MC_H5_ATTR_FORMAT);
     if (version != MC_H5_FORMAT_VERSION)
-        return mc_diag_set(d, MC_EFORMAT, -1, -1, "%s: session format version %" PRId64 " is not "
-                           "supported (expected %d)", r->path, version, MC_H5_FORMAT_VERSION);
+        return mc_diag_set(d, MC_EFORMAT, -1, -1,
+                           "%s: session format version %" PRId64 " is not "
+                           "supported (expected %d)",
+                           r->path, version, MC_H5_FORMAT_VERSION);
     mc_session_info *s = &r->session;
     mc__h5_read_attr_str(r->file, MC_H5_ATTR_SUBJECT, s->subject, sizeof s->subject);
     mc__h5_read_attr_str(r->file, MC_H5_ATTR_SESSION, s->session, sizeof s->session);
@@ -545,8 +556,10 @@ static mc_status open_streams(mc_h5_reader *r, mc_diag *d)
     if (sg < 0 || list_members(sg, &l) != 0) {
         if (sg >= 0)
             H5Gclose(sg);
-        return mc_diag_set(d, MC_EFORMAT, -1, -1, "%s: /streams cannot be listed (a member name "
-                           "longer than %d bytes?)", r->path, MC_NAME_MAX);
+        return mc_diag_set(d, MC_EFORMAT, -1, -1,
+                           "%s: /streams cannot be listed (a member name "
+                           "longer than %d bytes?)",
+                           r->path, MC_NAME_MAX);
     }
     mc_status st = MC_OK;
     r->streams = calloc(l.n ? l.n : 1, sizeof *r->streams);
@@ -573,8 +586,7 @@ mc_status mc_h5_reader_open(const char *path, mc_diag *d, mc_h5_reader **out)
     if (!S_ISREG(sb.st_mode))
         return mc_diag_set(d, MC_EFORMAT, -1, -1, "%s: not a regular file", path);
     if (H5Fis_hdf5(path) <= 0)
-        return mc_diag_set(d, MC_EFORMAT, 0, -1, "%s: not an HDF5 file (no HDF5 signature)",
-                           path);
+        return mc_diag_set(d, MC_EFORMAT, 0, -1, "%s: not an HDF5 file (no HDF5 signature)", path);
     mc_h5_reader *r = calloc(1, sizeof *r);
     if (!r)
         return MC_ENOMEM;
@@ -592,8 +604,10 @@ mc_status mc_h5_reader_open(const char *path, mc_diag *d, mc_h5_reader **out)
         r->state = MC_H5_OPEN;
     }
     if (r->file < 0) {
-        st = mc_diag_set(d, MC_EIO, -1, -1, "%s: HDF5 cannot open the file (damaged, or not "
-                         "written in the SWMR format)", path);
+        st = mc_diag_set(d, MC_EIO, -1, -1,
+                         "%s: HDF5 cannot open the file (damaged, or not "
+                         "written in the SWMR format)",
+                         path);
         goto fail;
     }
     st = read_session(r, d);
@@ -638,8 +652,7 @@ mc_status mc_h5_reader_refresh(mc_h5_reader *r)
         return st;
     for (size_t k = 0; k < r->n_features; k++) {
         rd_feature *f = &r->features[k];
-        if (swmr && (H5Drefresh(f->t) < 0 || H5Drefresh(f->value) < 0 ||
-                     H5Drefresh(f->status) < 0))
+        if (swmr && (H5Drefresh(f->t) < 0 || H5Drefresh(f->value) < 0 || H5Drefresh(f->status) < 0))
             return MC_EIO;
         int64_t a = mc__h5_rows(f->t), b = mc__h5_rows(f->value), c = mc__h5_rows(f->status);
         f->n = a < b ? a : b;
@@ -689,8 +702,7 @@ static int in_range(const mc_h5_reader *r, size_t stream, int64_t first, size_t 
            first <= r->streams[stream].n_frames - (int64_t)n;
 }
 
-mc_status mc_h5_reader_read(mc_h5_reader *r, size_t stream, int64_t first, size_t n,
-                            float *samples)
+mc_status mc_h5_reader_read(mc_h5_reader *r, size_t stream, int64_t first, size_t n, float *samples)
 {
     if (!in_range(r, stream, first, n))
         return MC_EINVAL;
@@ -710,9 +722,8 @@ mc_status mc_h5_reader_read_times(mc_h5_reader *r, size_t stream, int64_t first,
     mc__h5_quiet();
     rd_stream *s = &r->streams[stream];
     if (s->time >= 0)
-        return mc__h5_read_rows(s->time, H5T_NATIVE_INT64, first, (int64_t)n, 1, t_ns) < 0
-                   ? MC_EIO
-                   : MC_OK;
+        return mc__h5_read_rows(s->time, H5T_NATIVE_INT64, first, (int64_t)n, 1, t_ns) < 0 ? MC_EIO
+                                                                                           : MC_OK;
     if (n == 0)
         return MC_OK;
     if (s->n_anchors == 0) {

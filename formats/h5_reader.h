@@ -90,9 +90,8 @@ const mc_h5_feature_spec *mc_h5_reader_get_feature(const mc_h5_reader *r, size_t
 /** Values in feature series k. */
 int64_t mc_h5_reader_get_n_feature_values(const mc_h5_reader *r, size_t k);
 /** Read values [first, first + n) of feature series k. @return MC_OK, MC_EINVAL, MC_EIO */
-MC_NODISCARD mc_status mc_h5_reader_read_feature(mc_h5_reader *r, size_t k, int64_t first,
-                                                 size_t n, int64_t *t_ns, float *value,
-                                                 uint8_t *status);
+MC_NODISCARD mc_status mc_h5_reader_read_feature(mc_h5_reader *r, size_t k, int64_t first, size_t n,
+                                                 int64_t *t_ns, float *value, uint8_t *status);
 
 void mc_h5_reader_destroy(mc_h5_reader *r); /* NULL is a no-op */
 

@@ -12,12 +12,12 @@
 /** What was copied. */
 typedef struct mc_h5_recover_stats {
     int64_t streams;
-    int64_t frames;  /* over all streams */
+    int64_t frames; /* over all streams */
     int64_t anchors;
     int64_t gaps;
     int64_t events;
     int64_t feature_values;
-    int was_open;    /* 1 when the source was still marked open (crash or live recording) */
+    int was_open; /* 1 when the source was still marked open (crash or live recording) */
 } mc_h5_recover_stats;
 
 /** Copy every stream (samples, times, anchors, gaps, attributes), every event and every feature

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* formats/h5_util.c: attribute and table helpers for the HDF5 session store (formats/internal.h). */
+/* formats/h5_util.c: attribute and table helpers for the HDF5 session store (formats/internal.h).
+ */
 #include "formats/internal.h"
 
 #include <stdio.h>
@@ -37,8 +38,8 @@ static hid_t compound(size_t size, field *fields, size_t n)
     hid_t t = H5Tcreate(H5T_COMPOUND, size);
     int ok = t >= 0;
     for (size_t i = 0; i < n; i++) {
-        if (ok && (fields[i].type < 0 || H5Tinsert(t, fields[i].name, fields[i].offset,
-                                                   fields[i].type) < 0))
+        if (ok && (fields[i].type < 0 ||
+                   H5Tinsert(t, fields[i].name, fields[i].offset, fields[i].type) < 0))
             ok = 0;
         if (fields[i].owned && fields[i].type >= 0)
             H5Tclose(fields[i].type);
@@ -56,8 +57,8 @@ hid_t mc__h5_gap_type(void)
     field f[] = {
         {MC_H5_GAP_FIRST, offsetof(mc__gap_row, first_index), H5T_NATIVE_INT64, 0},
         {MC_H5_GAP_COUNT, offsetof(mc__gap_row, n_missing), H5T_NATIVE_INT64, 0},
-        {MC_H5_GAP_REASON, offsetof(mc__gap_row, reason),
-         mc__h5_fixed_string(MC_H5_GAP_REASON_LEN), 1},
+        {MC_H5_GAP_REASON, offsetof(mc__gap_row, reason), mc__h5_fixed_string(MC_H5_GAP_REASON_LEN),
+         1},
     };
     return compound(sizeof(mc__gap_row), f, 3);
 }

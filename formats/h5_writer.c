@@ -20,9 +20,9 @@
 typedef struct h5_stream {
     mc_stream_info *info; /* owned copy */
     hid_t group, data, time, time_index, gaps;
-    int64_t n_rows;       /* extent of data (and of time for irregular streams) */
+    int64_t n_rows; /* extent of data (and of time for irregular streams) */
     int64_t n_anchors, n_gaps;
-    int64_t last_anchor;  /* index of the last anchor, or -1 */
+    int64_t last_anchor; /* index of the last anchor, or -1 */
 } h5_stream;
 
 typedef struct h5_feature {
@@ -74,8 +74,8 @@ static hsize_t chunk_rows(double rate_hz, uint32_t n_channels)
 static hid_t create_table(hid_t loc, const char *name, hid_t type, int rank, hsize_t cols,
                           hsize_t rows_per_chunk, int compression, const void *fill)
 {
-    hsize_t dims[2] = {0, cols}, maxdims[2] = {H5S_UNLIMITED, cols}, chunk[2] = {rows_per_chunk,
-                                                                                 cols};
+    hsize_t dims[2] = {0, cols}, maxdims[2] = {H5S_UNLIMITED, cols},
+            chunk[2] = {rows_per_chunk, cols};
     hid_t space = H5Screate_simple(rank, dims, maxdims);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     hid_t d = -1;
@@ -111,17 +111,18 @@ static int write_root_attrs(mc_h5_writer *w, const mc_h5_writer_config *cfg)
         mc__h5_attr_str(f, MC_H5_ATTR_TIMEZONE, s->timezone) < 0 ||
         mc__h5_attr_str(f, MC_H5_ATTR_NOTES, s->notes) < 0)
         return -1;
-    if (cfg->recovered_from && mc__h5_attr_str(f, MC_H5_ATTR_RECOVERED_FROM, cfg->recovered_from) < 0)
+    if (cfg->recovered_from &&
+        mc__h5_attr_str(f, MC_H5_ATTR_RECOVERED_FROM, cfg->recovered_from) < 0)
         return -1;
     return 0;
 }
 
 /* Attribute names the layout reserves on a stream group; free keys must not take them. */
 static const char *const reserved_stream_attrs[] = {
-    MC_H5_ATTR_MODALITY,     MC_H5_ATTR_CHANNEL_NAMES,  MC_H5_ATTR_UNITS,
-    MC_H5_ATTR_RATE_HZ,      MC_H5_ATTR_DEVICE_MODEL,   MC_H5_ATTR_DEVICE_SERIAL,
-    MC_H5_ATTR_DRIVER,       MC_H5_ATTR_DRIVER_VERSION, MC_H5_ATTR_STREAM_SITE,
-    MC_H5_ATTR_DEVICE_DELAY_S, MC_H5_ATTR_SCALE_GAIN,   MC_H5_ATTR_SCALE_OFFSET,
+    MC_H5_ATTR_MODALITY,       MC_H5_ATTR_CHANNEL_NAMES,  MC_H5_ATTR_UNITS,
+    MC_H5_ATTR_RATE_HZ,        MC_H5_ATTR_DEVICE_MODEL,   MC_H5_ATTR_DEVICE_SERIAL,
+    MC_H5_ATTR_DRIVER,         MC_H5_ATTR_DRIVER_VERSION, MC_H5_ATTR_STREAM_SITE,
+    MC_H5_ATTR_DEVICE_DELAY_S, MC_H5_ATTR_SCALE_GAIN,     MC_H5_ATTR_SCALE_OFFSET,
 };
 
 static int is_reserved(const char *key)
@@ -181,16 +182,15 @@ static mc_status create_stream(mc_h5_writer *w, hid_t streams, size_t i, int com
     float nan_fill = NAN;
     s->group = H5Gcreate2(streams, info->name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (s->group < 0 || write_stream_attrs(s->group, info) < 0)
-        return mc_diag_set(d, MC_EIO, -1, -1, "%s: cannot create stream '%s'", w->path,
-                           info->name);
+        return mc_diag_set(d, MC_EIO, -1, -1, "%s: cannot create stream '%s'", w->path, info->name);
     s->data = create_table(s->group, MC_H5_DATA, H5T_NATIVE_FLOAT, 2, info->n_channels,
                            chunk_rows(info->rate_hz, info->n_channels), compression, &nan_fill);
     if (info->rate_hz > 0)
         s->time_index = create_table(s->group, MC_H5_TIME_INDEX, H5T_NATIVE_INT64, 2, 2, 256,
                                      compression, NULL);
     else
-        s->time = create_table(s->group, MC_H5_TIME, H5T_NATIVE_INT64, 1, 1,
-                               chunk_rows(0, 2), compression, NULL);
+        s->time = create_table(s->group, MC_H5_TIME, H5T_NATIVE_INT64, 1, 1, chunk_rows(0, 2),
+                               compression, NULL);
     s->gaps = create_table(s->group, MC_H5_GAPS, w->gap_type, 1, 1, 64, compression, NULL);
     if (s->data < 0 || (s->time < 0 && s->time_index < 0) || s->gaps < 0)
         return mc_diag_set(d, MC_EIO, -1, -1, "%s: cannot create the datasets of stream '%s'",
@@ -231,8 +231,10 @@ static mc_status create_feature(mc_h5_writer *w, hid_t features, const mc_h5_fea
     f->group = H5Gcreate2(sg, spec->feature, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Gclose(sg);
     if (f->group < 0)
-        return mc_diag_set(d, MC_EINVAL, -1, -1, "%s: feature %s/%s is given twice or cannot be "
-                           "created", w->path, spec->stream, spec->feature);
+        return mc_diag_set(d, MC_EINVAL, -1, -1,
+                           "%s: feature %s/%s is given twice or cannot be "
+                           "created",
+                           w->path, spec->stream, spec->feature);
     f->t = create_table(f->group, MC_H5_FT_T, H5T_NATIVE_INT64, 1, 1, 1024, compression, NULL);
     f->value = create_table(f->group, MC_H5_FT_VALUE, H5T_NATIVE_FLOAT, 1, 1, 1024, compression,
                             &nan_fill);
@@ -270,9 +272,10 @@ static mc_status check_config(const mc_h5_writer_config *cfg, mc_diag *d)
                                    cfg->streams[i].name);
         for (size_t a = 0; a < cfg->streams[i].n_attrs; a++)
             if (is_reserved(cfg->streams[i].attrs[a].key))
-                return mc_diag_set(d, MC_EINVAL, -1, -1, "stream '%s': attribute '%s' is "
-                                   "reserved by the file layout", cfg->streams[i].name,
-                                   cfg->streams[i].attrs[a].key);
+                return mc_diag_set(d, MC_EINVAL, -1, -1,
+                                   "stream '%s': attribute '%s' is "
+                                   "reserved by the file layout",
+                                   cfg->streams[i].name, cfg->streams[i].attrs[a].key);
     }
     for (size_t i = 0; i < cfg->n_features; i++) {
         const mc_h5_feature_spec *f = &cfg->features[i];
@@ -309,8 +312,10 @@ static mc_status publish(mc_h5_writer *w, mc_diag *d)
     if (link(w->tmp_path, w->path) != 0) {
         int e = errno;
         if (e == EEXIST)
-            return mc_diag_set(d, MC_EEXIST, -1, -1, "%s: file exists (mcirc never overwrites a "
-                               "recording); the data is kept in %s", w->path, w->tmp_path);
+            return mc_diag_set(d, MC_EEXIST, -1, -1,
+                               "%s: file exists (mcirc never overwrites a "
+                               "recording); the data is kept in %s",
+                               w->path, w->tmp_path);
         return mc_diag_set(d, MC_EIO, -1, -1, "%s: cannot create: %s; the data is kept in %s",
                            w->path, strerror(e), w->tmp_path);
     }
@@ -332,14 +337,15 @@ static mc_status open_file(mc_h5_writer *w, const mc_h5_writer_config *cfg, mc_d
 {
     struct stat st;
     if (stat(cfg->path, &st) == 0)
-        return mc_diag_set(d, MC_EEXIST, -1, -1, "%s: file exists (mcirc never overwrites a "
-                           "recording); choose another name", cfg->path);
+        return mc_diag_set(d, MC_EEXIST, -1, -1,
+                           "%s: file exists (mcirc never overwrites a "
+                           "recording); choose another name",
+                           cfg->path);
     /* Creating the temporary file ourselves gives the system's own reason for a failure
      * (missing folder, no permission, read-only disk) instead of HDF5's error stack. */
     int fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL, 0644);
     if (fd < 0)
-        return mc_diag_set(d, MC_EIO, -1, -1, "%s: cannot create: %s", cfg->path,
-                           strerror(errno));
+        return mc_diag_set(d, MC_EIO, -1, -1, "%s: cannot create: %s", cfg->path, strerror(errno));
     close(fd);
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0)
@@ -385,8 +391,7 @@ mc_status mc_h5_writer_create(const mc_h5_writer_config *cfg, mc_diag *d, mc_h5_
         w->n_streams++;
     }
     for (size_t i = 0; i < cfg->n_features; i++)
-        w->features[i].group = w->features[i].t = w->features[i].value = w->features[i].status =
-            -1;
+        w->features[i].group = w->features[i].t = w->features[i].value = w->features[i].status = -1;
     w->n_features = cfg->n_features;
 
     st = open_file(w, cfg, d);
@@ -408,8 +413,8 @@ mc_status mc_h5_writer_create(const mc_h5_writer_config *cfg, mc_diag *d, mc_h5_
     H5Gclose(streams);
     if (st != MC_OK)
         goto fail;
-    w->events = create_table(w->file, MC_H5_EVENTS, w->event_type, 1, 1, 64, cfg->compression,
-                             NULL);
+    w->events =
+        create_table(w->file, MC_H5_EVENTS, w->event_type, 1, 1, 64, cfg->compression, NULL);
     hid_t features = create_ordered_group(w->file, MC_H5_FEATURES);
     if (w->events < 0 || features < 0) {
         if (features >= 0)
@@ -457,8 +462,9 @@ static int put_rows(hid_t dset, hid_t type, int64_t *extent, int64_t first, int6
     hsize_t start[2] = {(hsize_t)first, 0}, count[2] = {(hsize_t)n, cols};
     hid_t ms = H5Screate_simple(rank, count, NULL);
     int rc = -1;
-    if (fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0
-        && H5Dwrite(dset, type, ms, fs, H5P_DEFAULT, buf) >= 0)
+    if (fs >= 0 && ms >= 0 &&
+        H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+        H5Dwrite(dset, type, ms, fs, H5P_DEFAULT, buf) >= 0)
         rc = 0;
     if (ms >= 0)
         H5Sclose(ms);
@@ -467,8 +473,8 @@ static int put_rows(hid_t dset, hid_t type, int64_t *extent, int64_t first, int6
     return rc;
 }
 
-mc_status mc_h5_writer_write(mc_h5_writer *w, size_t stream, int64_t first_index,
-                             uint32_t n_frames, const float *samples, const int64_t *t_ns)
+mc_status mc_h5_writer_write(mc_h5_writer *w, size_t stream, int64_t first_index, uint32_t n_frames,
+                             const float *samples, const int64_t *t_ns)
 {
     if (stream >= w->n_streams || w->finished || first_index < 0 || (n_frames > 0 && !samples))
         return MC_EINVAL;
@@ -540,9 +546,8 @@ mc_status mc_h5_writer_write_event(mc_h5_writer *w, const mc_event *ev)
     return MC_OK;
 }
 
-mc_status mc_h5_writer_write_feature(mc_h5_writer *w, size_t feature, size_t n,
-                                     const int64_t *t_ns, const float *value,
-                                     const uint8_t *status)
+mc_status mc_h5_writer_write_feature(mc_h5_writer *w, size_t feature, size_t n, const int64_t *t_ns,
+                                     const float *value, const uint8_t *status)
 {
     if (feature >= w->n_features || w->finished || (n > 0 && (!t_ns || !value || !status)))
         return MC_EINVAL;

@@ -26,17 +26,17 @@ typedef struct mc_h5_feature_spec {
 } mc_h5_feature_spec;
 
 typedef struct mc_h5_writer_config {
-    const char *path;                /* file to create; must not exist */
-    const mc_session_info *session;  /* root metadata; subject is checked (mc_subject_check) */
-    int allow_id;                    /* pass to mc_subject_check */
+    const char *path;               /* file to create; must not exist */
+    const mc_session_info *session; /* root metadata; subject is checked (mc_subject_check) */
+    int allow_id;                   /* pass to mc_subject_check */
     size_t n_streams;
-    const mc_stream_info *streams;   /* [n_streams], names unique */
+    const mc_stream_info *streams; /* [n_streams], names unique */
     size_t n_features;
     const mc_h5_feature_spec *features; /* [n_features], (stream, feature) pairs unique */
-    int swmr;            /* 1: crash-safe recording (SWMR, HDF5 >= 1.10 format), the file appears
-                            under `path` at create; 0: a plain file readable by any HDF5 tool,
-                            which appears under `path` only at a successful finish */
-    int compression;     /* deflate level 0..9 after shuffle (0: shuffle only) */
+    int swmr;        /* 1: crash-safe recording (SWMR, HDF5 >= 1.10 format), the file appears
+                        under `path` at create; 0: a plain file readable by any HDF5 tool,
+                        which appears under `path` only at a successful finish */
+    int compression; /* deflate level 0..9 after shuffle (0: shuffle only) */
     const char *recovered_from; /* optional: written as a root attribute (mcirc recover) */
 } mc_h5_writer_config;
 

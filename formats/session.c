@@ -95,8 +95,9 @@ mc_status mc_subject_check(const char *subject, int allow_id, mc_diag *d)
 {
     size_t n = subject ? strlen(subject) : 0;
     if (n == 0)
-        return mc_diag_set(d, MC_EINVAL, -1, -1, "subject is empty: expected a pseudonymous code "
-                                                 "such as ICU-014");
+        return mc_diag_set(d, MC_EINVAL, -1, -1,
+                           "subject is empty: expected a pseudonymous code "
+                           "such as ICU-014");
     if (allow_id) {
         if (n > 64)
             return mc_diag_set(d, MC_EINVAL, -1, -1, "subject is longer than 64 characters");
@@ -110,13 +111,15 @@ mc_status mc_subject_check(const char *subject, int allow_id, mc_diag *d)
         if (c == ' ' || c == ',' || c == '\'')
             return mc_diag_set(d, MC_EPRIVACY, -1, -1,
                                "subject '%s' looks like a name: expected a pseudonymous code of "
-                               "letters, digits, - and _ (or --allow-id)", subject);
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-' ||
-                 c == '_';
+                               "letters, digits, - and _ (or --allow-id)",
+                               subject);
+        int ok =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-' || c == '_';
         if (!ok)
             return mc_diag_set(d, MC_EPRIVACY, -1, -1,
                                "subject '%s': character '%c' is not allowed: expected letters, "
-                               "digits, - and _ (or --allow-id)", subject, c);
+                               "digits, - and _ (or --allow-id)",
+                               subject, c);
     }
     if (n > MC_SUBJECT_MAX)
         return mc_diag_set(d, MC_EINVAL, -1, -1, "subject is longer than %d characters",
@@ -124,7 +127,8 @@ mc_status mc_subject_check(const char *subject, int allow_id, mc_diag *d)
     if (contains_date(subject))
         return mc_diag_set(d, MC_EPRIVACY, -1, -1,
                            "subject '%s' contains what looks like a date (a birth date?): "
-                           "expected a pseudonymous code (or --allow-id)", subject);
+                           "expected a pseudonymous code (or --allow-id)",
+                           subject);
     return MC_OK;
 }
 

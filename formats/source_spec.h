@@ -32,8 +32,8 @@ typedef struct mc_source_spec {
  *                     after parsing, or call mc_source_spec_parse again on the copy's text)
  *  @param d           optional: byte offset and what was expected
  *  @return MC_OK or MC_EFORMAT */
-MC_NODISCARD mc_status mc_source_spec_parse(const char *text, int with_driver,
-                                            mc_source_spec *out, mc_diag *d);
+MC_NODISCARD mc_status mc_source_spec_parse(const char *text, int with_driver, mc_source_spec *out,
+                                            mc_diag *d);
 
 /** Value of parameter `key`, or NULL. Thread: any. */
 const char *mc_source_spec_get(const mc_source_spec *s, const char *key);

@@ -119,7 +119,8 @@ mc_status mc_cli_make_sim_source(const char *cmd, const mc_source_spec *spec, in
     mc_diag_clear(&d);
     mc_status st = mc_source_sim_create(&c, &d, out);
     if (st != MC_OK)
-        mc_cli_error(cmd, "stream '%s': %s", spec->name, d.message[0] ? d.message : mc_strerror(st));
+        mc_cli_error(cmd, "stream '%s': %s", spec->name,
+                     d.message[0] ? d.message : mc_strerror(st));
     return st;
 }
 
@@ -135,7 +136,8 @@ const char mc_cli_session_help[] =
     "  --site TEXT       recording centre\n"
     "  --notes TEXT      free notes (never a name or a birth date)\n"
     "  --timezone TZ     local zone, e.g. +01:00 (default: this machine's)\n"
-    "  --allow-id        accept a subject that looks like an identifier (you take responsibility)\n";
+    "  --allow-id        accept a subject that looks like an identifier (you take "
+    "responsibility)\n";
 
 int mc_cli_session_option(int opt, const char *arg, mc_cli_session_opts *o)
 {

@@ -48,7 +48,15 @@ enum {
 };
 
 /* The session options as `struct option` entries, for a subcommand's getopt_long table. */
-#define MC_CLI_SESSION_OPTIONS                                                                         {"subject", required_argument, NULL, MC_OPT_SUBJECT},                                                  {"session", required_argument, NULL, MC_OPT_SESSION},                                              {"site", required_argument, NULL, MC_OPT_SITE},                                                    {"notes", required_argument, NULL, MC_OPT_NOTES},                                                  {"timezone", required_argument, NULL, MC_OPT_TIMEZONE},                                            {"allow-id", no_argument, NULL, MC_OPT_ALLOW_ID}
+#define MC_CLI_SESSION_OPTIONS                                                                     \
+    {"subject", required_argument, NULL, MC_OPT_SUBJECT},                                          \
+        {"session", required_argument, NULL, MC_OPT_SESSION},                                      \
+        {"site", required_argument, NULL, MC_OPT_SITE},                                            \
+        {"notes", required_argument, NULL, MC_OPT_NOTES},                                          \
+        {"timezone", required_argument, NULL, MC_OPT_TIMEZONE},                                    \
+    {                                                                                              \
+        "allow-id", no_argument, NULL, MC_OPT_ALLOW_ID                                             \
+    }
 
 /** Help text of the session options. */
 extern const char mc_cli_session_help[];

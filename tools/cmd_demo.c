@@ -78,8 +78,8 @@ int mc_cmd_demo(int argc, char **argv)
     o.n_sources = sizeof demo_sources / sizeof demo_sources[0];
     o.duration_s = duration;
     o.compression = 4;
-    printf("mcirc demo: recording %.0f s of simulated PPG, LDF, NIRS and PCO2 into %s\n",
-           duration, path);
+    printf("mcirc demo: recording %.0f s of simulated PPG, LDF, NIRS and PCO2 into %s\n", duration,
+           path);
     fflush(stdout);
     int rc = mc_record_run(&o);
     if (rc != MC_EXIT_OK)

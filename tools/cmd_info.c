@@ -142,8 +142,9 @@ static void print_json(mc_h5_reader *r, const stream_summary *sum, double durati
     int64_t values = 0;
     for (size_t k = 0; k < mc_h5_reader_get_n_features(r); k++)
         values += mc_h5_reader_get_n_feature_values(r, k);
-    fprintf(f, "\n  ],\n  \"events\": %zu,\n  \"features\": %zu,\n  \"feature_values\": %" PRId64
-               "\n}\n",
+    fprintf(f,
+            "\n  ],\n  \"events\": %zu,\n  \"features\": %zu,\n  \"feature_values\": %" PRId64
+            "\n}\n",
             ne, mc_h5_reader_get_n_features(r), values);
 }
 
@@ -156,8 +157,8 @@ static void print_text(const char *path, mc_h5_reader *r, const stream_summary *
                ? ""
                : "  (still open for writing, or left open by a crash: `mcirc recover` makes a "
                  "copy any HDF5 tool opens)");
-    printf("subject   %s    session %s%s%s\n", s->subject, s->session, s->site[0] ? "    site " : "",
-           s->site);
+    printf("subject   %s    session %s%s%s\n", s->subject, s->session,
+           s->site[0] ? "    site " : "", s->site);
     printf("start     %s (local zone %s)    duration %.1f s\n", s->start_utc, s->timezone,
            duration_s);
     printf("software  %s\n", s->software);
@@ -178,8 +179,8 @@ static void print_text(const char *path, mc_h5_reader *r, const stream_summary *
                                      c ? ", " : "", info->channels[c].name,
                                      info->channels[c].unit[0] ? info->channels[c].unit : "-");
         printf("  %-16s %-6s %9s  %-28s %10" PRId64 " %8.1f s %5zu %8" PRId64 "\n", info->name,
-               mc_modality_name(info->modality), rate, channels, sum[i].samples,
-               sum[i].duration_s, sum[i].gaps, sum[i].missing);
+               mc_modality_name(info->modality), rate, channels, sum[i].samples, sum[i].duration_s,
+               sum[i].gaps, sum[i].missing);
     }
     size_t ne;
     const mc_event *ev = mc_h5_reader_get_events(r, &ne);

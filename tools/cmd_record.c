@@ -140,15 +140,15 @@ static mc_status make_sources(const mc_record_opts *o, int64_t mono0, mc_source 
             break;
         }
         if (strcmp(spec->driver, "sim") != 0) {
-            mc_cli_error(o->cmd, "--source %s: unknown driver '%s' (available: sim)",
-                         o->sources[i], spec->driver);
+            mc_cli_error(o->cmd, "--source %s: unknown driver '%s' (available: sim)", o->sources[i],
+                         spec->driver);
             st = MC_EINVAL;
             break;
         }
         for (size_t k = 0; k < i; k++)
             if (src[k] && strcmp(mc_source_get_info(src[k], 0)->name, spec->name) == 0) {
-                mc_cli_error(o->cmd, "--source %s: stream name '%s' is used twice",
-                             o->sources[i], spec->name);
+                mc_cli_error(o->cmd, "--source %s: stream name '%s' is used twice", o->sources[i],
+                             spec->name);
                 st = MC_EINVAL;
             }
         if (st == MC_OK)
@@ -211,8 +211,9 @@ int mc_record_run(const mc_record_opts *o)
     int events = 0;
     if (st == MC_OK) {
         if (tty)
-            fprintf(stderr, "recording %s (%zu stream%s). Type an event and Enter (e.g. "
-                            "occlusion_start, mottling 3, note TEXT); Ctrl-C stops.\n",
+            fprintf(stderr,
+                    "recording %s (%zu stream%s). Type an event and Enter (e.g. "
+                    "occlusion_start, mottling 3, note TEXT); Ctrl-C stops.\n",
                     o->output, mc_pipeline_get_n_streams(p),
                     mc_pipeline_get_n_streams(p) == 1 ? "" : "s");
         int flags = fcntl(STDIN_FILENO, F_GETFL);

@@ -202,8 +202,7 @@ int mc_cmd_sim(int argc, char **argv)
             mc_cli_error("sim", "%s: %s", output, d.message[0] ? d.message : mc_strerror(st));
     }
     if (st == MC_OK) {
-        printf("wrote %s: %zu stream%s, %.0f s\n", output, n_src, n_src == 1 ? "" : "s",
-               duration);
+        printf("wrote %s: %zu stream%s, %.0f s\n", output, n_src, n_src == 1 ? "" : "s", duration);
     }
     rc = mc_cli_exit_code(st);
     mc_recording_destroy(rec);

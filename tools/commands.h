@@ -15,12 +15,12 @@ int mc_cmd_demo(int argc, char **argv);
 
 /** A recording as `mcirc record` makes it; `mcirc demo` uses it too. */
 typedef struct mc_record_opts {
-    const char *cmd;             /* name used in messages ("record", "demo") */
+    const char *cmd; /* name used in messages ("record", "demo") */
     const char *output;
     mc_cli_session_opts session;
-    const char *const *sources;  /* [n_sources] NAME=DRIVER:ADDRESS[,k=v...] */
+    const char *const *sources; /* [n_sources] NAME=DRIVER:ADDRESS[,k=v...] */
     size_t n_sources;
-    double duration_s;           /* 0: until Ctrl-C, SIGTERM or the end of every source */
+    double duration_s; /* 0: until Ctrl-C, SIGTERM or the end of every source */
     int compression;
 } mc_record_opts;
 

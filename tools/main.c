@@ -21,12 +21,14 @@ static const command commands[] = {
 
 static void usage(FILE *out)
 {
-    fprintf(out, "mcirc %s: records and analyses microcirculation signals (PPG, LDF, NIRS, PCO2)\n"
-                 "\nusage: mcirc COMMAND [options]   (mcirc COMMAND --help for its options)\n\n",
+    fprintf(out,
+            "mcirc %s: records and analyses microcirculation signals (PPG, LDF, NIRS, PCO2)\n"
+            "\nusage: mcirc COMMAND [options]   (mcirc COMMAND --help for its options)\n\n",
             MC_VERSION);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\nexit codes: 0 success, 1 user error (one line on stderr), 2 internal failure\n");
+    fprintf(out,
+            "\nexit codes: 0 success, 1 user error (one line on stderr), 2 internal failure\n");
 }
 
 int main(int argc, char **argv)
@@ -47,7 +49,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "mcirc: unknown command '%s' (expected demo, sim, record, info, recover; "
-                    "mcirc --help lists them)\n", argv[1]);
+    fprintf(stderr,
+            "mcirc: unknown command '%s' (expected demo, sim, record, info, recover; "
+            "mcirc --help lists them)\n",
+            argv[1]);
     return MC_EXIT_USER;
 }

@@ -14,7 +14,7 @@
 
 typedef struct pl_stream {
     mc_ring *ring;
-    size_t source;       /* which source, and which of its streams */
+    size_t source; /* which source, and which of its streams */
     size_t source_stream;
     _Atomic int64_t frames, missing; /* written by the writer thread, read by anyone */
     _Atomic double rate_hz;
@@ -23,11 +23,11 @@ typedef struct pl_stream {
 typedef struct pl_source {
     mc_pipeline *p;
     mc_source *src;
-    size_t first_stream;       /* index of its first stream in the session */
+    size_t first_stream; /* index of its first stream in the session */
     mc_event_queue *events;
     pthread_t thread;
     int started;
-    _Atomic int status;        /* mc_status of the thread's end */
+    _Atomic int status; /* mc_status of the thread's end */
 } pl_source;
 
 struct mc_pipeline {
@@ -41,7 +41,7 @@ struct mc_pipeline {
     int writer_started;
     atomic_int sources_running;
     atomic_bool writer_failed;
-    mc_status writer_status;  /* written by the writer thread, read after join */
+    mc_status writer_status; /* written by the writer thread, read after join */
     char writer_error[256];
 };
 
@@ -167,7 +167,8 @@ mc_status mc_pipeline_create(const mc_pipeline_config *cfg, mc_diag *d, mc_pipel
     *out = NULL;
     if (!cfg || cfg->n_sources == 0 || !(cfg->ring_s > 0) || !(cfg->flush_s > 0) ||
         cfg->flush_s > 1.0)
-        return mc_diag_set(d, MC_EINVAL, -1, -1, "pipeline: at least one source, a ring length "
+        return mc_diag_set(d, MC_EINVAL, -1, -1,
+                           "pipeline: at least one source, a ring length "
                            "> 0 and a flush interval in (0, 1] s are needed");
     mc_pipeline *p = calloc(1, sizeof *p);
     if (!p)
@@ -292,8 +293,10 @@ mc_status mc_pipeline_finish(mc_pipeline *p, mc_diag *d)
         mc_status s = (mc_status)atomic_load(&p->sources[k].status);
         if (s != MC_OK) {
             const mc_stream_info *info = mc_source_get_info(p->sources[k].src, 0);
-            return mc_diag_set(d, s, -1, -1, "source of stream '%s' stopped: %s (the file holds "
-                               "what it recorded)", info ? info->name : "?", mc_strerror(s));
+            return mc_diag_set(d, s, -1, -1,
+                               "source of stream '%s' stopped: %s (the file holds "
+                               "what it recorded)",
+                               info ? info->name : "?", mc_strerror(s));
         }
     }
     return MC_OK;
@@ -311,8 +314,7 @@ mc_pipeline_stream_stats mc_pipeline_get_stream_stats(const mc_pipeline *p, size
     if (stream >= p->n_streams)
         return s;
     const pl_stream *ps = &p->streams[stream];
-    const mc_stream_info *info =
-        mc_source_get_info(p->sources[ps->source].src, ps->source_stream);
+    const mc_stream_info *info = mc_source_get_info(p->sources[ps->source].src, ps->source_stream);
     s.name = info->name;
     s.frames = atomic_load_explicit(&ps->frames, memory_order_relaxed);
     s.missing = atomic_load_explicit(&ps->missing, memory_order_relaxed);

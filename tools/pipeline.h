@@ -18,13 +18,13 @@
 typedef struct mc_pipeline mc_pipeline;
 
 typedef struct mc_pipeline_config {
-    mc_source **sources;          /* [n_sources]; owned by the caller, must outlive the pipeline */
+    mc_source **sources; /* [n_sources]; owned by the caller, must outlive the pipeline */
     size_t n_sources;
-    mc_h5_writer_config writer;   /* path, session, compression...; streams are filled in from the
-                                     sources (their n_streams/streams fields are ignored) */
-    double ring_s;                /* seconds of data each ring holds (default 5) */
-    double flush_s;               /* flush interval, s (default 1) */
-    int64_t mono0_ns;             /* session start on CLOCK_MONOTONIC */
+    mc_h5_writer_config writer; /* path, session, compression...; streams are filled in from the
+                                   sources (their n_streams/streams fields are ignored) */
+    double ring_s;              /* seconds of data each ring holds (default 5) */
+    double flush_s;             /* flush interval, s (default 1) */
+    int64_t mono0_ns;           /* session start on CLOCK_MONOTONIC */
 } mc_pipeline_config;
 
 /** Defaults for the numeric fields. */
@@ -32,11 +32,11 @@ mc_pipeline_config mc_pipeline_config_default(void);
 
 /** Per-stream live counters (any thread, approximate). */
 typedef struct mc_pipeline_stream_stats {
-    const char *name;        /* borrowed */
-    int64_t frames;          /* rows in the file */
-    int64_t missing;         /* rows recorded as missing */
-    uint64_t ring_dropped;   /* frames the ring dropped (included in missing once written) */
-    double rate_hz;          /* fitted rate */
+    const char *name;      /* borrowed */
+    int64_t frames;        /* rows in the file */
+    int64_t missing;       /* rows recorded as missing */
+    uint64_t ring_dropped; /* frames the ring dropped (included in missing once written) */
+    double rate_hz;        /* fitted rate */
 } mc_pipeline_stream_stats;
 
 /** Create the session file and the rings. Control thread. @return as mc_h5_writer_create */

@@ -8,9 +8,9 @@
 #include "dsp/clock_fit.h"
 
 typedef struct rec_stream {
-    mc_clock_fit *fit;      /* NULL for an irregular stream */
-    int64_t next_source;    /* source index expected next, or -1 before the first block */
-    int64_t *times;         /* irregular: scratch for session times, [max_frames] */
+    mc_clock_fit *fit;   /* NULL for an irregular stream */
+    int64_t next_source; /* source index expected next, or -1 before the first block */
+    int64_t *times;      /* irregular: scratch for session times, [max_frames] */
     size_t times_cap;
     mc_recording_stream_stats stats;
 } rec_stream;
@@ -79,8 +79,8 @@ static mc_status write_regular(mc_recording *r, size_t stream, const mc_block *b
     rec_stream *s = &r->streams[stream];
     int64_t source_jump = s->next_source < 0 ? 0 : b->first_frame - s->next_source;
     mc_clock_result res;
-    mc_status st = mc_clock_fit_process(s->fit, b->first_frame, b->n_frames,
-                                        b->t0_ns - r->mono0_ns, &res);
+    mc_status st =
+        mc_clock_fit_process(s->fit, b->first_frame, b->n_frames, b->t0_ns - r->mono0_ns, &res);
     if (st != MC_OK)
         return st;
     s->next_source = b->first_frame + b->n_frames;

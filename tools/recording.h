@@ -35,8 +35,7 @@ MC_NODISCARD mc_status mc_recording_create(const mc_h5_writer_config *cfg, int64
 
 /** Store a block of stream `stream`. Thread: one per handle.
  *  @return MC_OK, MC_EINVAL (bad stream or block), MC_EIO (the file could not be written) */
-MC_NODISCARD mc_status mc_recording_write_block(mc_recording *r, size_t stream,
-                                                const mc_block *b);
+MC_NODISCARD mc_status mc_recording_write_block(mc_recording *r, size_t stream, const mc_block *b);
 
 /** Store an event whose t_ns is CLOCK_MONOTONIC. Thread: one per handle. */
 MC_NODISCARD mc_status mc_recording_write_event(mc_recording *r, const mc_event *ev);

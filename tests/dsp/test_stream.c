@@ -77,7 +77,7 @@ TEST(copy_is_deep)
     ch[0].name = "other";
     ASSERT_STR_EQ(copy->name, "ldf_forearm");
     ASSERT_STR_EQ(copy->channels[0].name, "perfusion");
-    ASSERT_STR_EQ(copy->device_model, ""); /* NULL became "" */
+    ASSERT_STR_EQ(copy->device_model, "");               /* NULL became "" */
     ASSERT_NEAR_F(copy->channels[0].scale_gain, 1.0, 0); /* gain 0 reads as 1 */
     mc_stream_info_destroy(copy);
 

@@ -48,8 +48,7 @@ TEST(blank_and_comments)
 
 TEST(malformed)
 {
-    const char *bad[] = {"9lives", "occlusion-start", "note\x01hidden", "x @", "x @bad/name",
-                         "_x"};
+    const char *bad[] = {"9lives", "occlusion-start", "note\x01hidden", "x @", "x @bad/name", "_x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         mc_event ev;
         mc_diag d;

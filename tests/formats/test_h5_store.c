@@ -214,8 +214,8 @@ static void check_session(const char *path, mc_h5_file_state want_state)
     ASSERT_EQ_INT(first, 2);
     ASSERT_EQ_INT(n, 3);
     /* Regular stream, by time: frames 10..19 lie in [t(10), t(20)). */
-    ASSERT_STATUS(mc_h5_reader_find_range(r, 0, 1000000 + 10 * 4000000LL,
-                                          1000000 + 20 * 4000000LL, &first, &n),
+    ASSERT_STATUS(mc_h5_reader_find_range(r, 0, 1000000 + 10 * 4000000LL, 1000000 + 20 * 4000000LL,
+                                          &first, &n),
                   MC_OK);
     ASSERT_EQ_INT(first, 10);
     ASSERT_EQ_INT(n, 10);
@@ -560,8 +560,8 @@ TEST(reader_rejects_malformed)
     hid_t sg = H5Gcreate2(g, "broken", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     hsize_t dims[1] = {4};
     hid_t ds_space = H5Screate_simple(1, dims, NULL);
-    hid_t ds = H5Dcreate2(sg, "data", H5T_NATIVE_INT, ds_space, H5P_DEFAULT, H5P_DEFAULT,
-                          H5P_DEFAULT);
+    hid_t ds =
+        H5Dcreate2(sg, "data", H5T_NATIVE_INT, ds_space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Dclose(ds);
     H5Sclose(ds_space);
     H5Gclose(sg);

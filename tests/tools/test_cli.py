@@ -1,0 +1,385 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""tests/tools/test_cli.py: end-to-end tests of the mcirc program, with independent readers
+(h5py, h5dump) as the cross-check. Each `def test_<name>` is its own CTest case `cli.<name>`,
+run as `test_cli.py <name>` with MCIRC set to the program. Needs the Debian packages
+python3-h5py, python3-numpy and hdf5-tools (the README's set-up installs them)."""
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+import numpy as np
+
+MCIRC = os.environ.get("MCIRC", "mcirc")
+TMP = tempfile.mkdtemp(prefix="mcirc_cli_")
+
+
+def run(*args, stdin=None, timeout=120):
+    p = subprocess.run([MCIRC, *args], input=stdin, capture_output=True, text=True,
+                       timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def path(name):
+    return os.path.join(TMP, name)
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def expect_user_error(args, needle, stdin=None):
+    """Exit 1 with exactly one line on stderr, starting 'mcirc ' and containing `needle`."""
+    rc, out, err = run(*args, stdin=stdin)
+    lines = err.strip().splitlines()
+    check(rc == 1, f"{args}: exit {rc}, expected 1; stderr: {err!r}")
+    check(len(lines) == 1, f"{args}: expected one line on stderr, got {lines!r}")
+    check(lines[0].startswith("mcirc"), f"{args}: {lines[0]!r} does not name mcirc")
+    check(needle in lines[0], f"{args}: {lines[0]!r} lacks {needle!r}")
+
+
+def sha256(p):
+    with open(p, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+SIM_BASE = ["--subject", "ICU-014", "--session", "D2"]
+
+
+def sim(out, duration, *streams, extra=()):
+    args = ["sim", "-o", out, "--duration", str(duration), *SIM_BASE, *extra]
+    for s in streams:
+        args += ["--stream", s]
+    rc, o, e = run(*args)
+    check(rc == 0, f"sim failed: {e}")
+    return o
+
+
+def info_json(p):
+    rc, out, err = run("info", p, "--json")
+    check(rc == 0, f"info {p}: {err}")
+    return json.loads(out)
+
+
+# ---------------------------------------------------------------------------------------------
+
+def test_help():
+    for cmd in ["demo", "sim", "record", "info", "recover"]:
+        rc, out, err = run(cmd, "--help")
+        check(rc == 0 and out.startswith("usage: mcirc " + cmd), f"{cmd} --help: {rc} {out!r}")
+    rc, out, err = run("--help")
+    check(rc == 0 and "record" in out and "recover" in out, "mcirc --help")
+    rc, out, err = run()
+    check(rc == 1, "mcirc without a command exits 1")
+    expect_user_error(["frobnicate"], "unknown command")
+
+
+def test_bad_input_sim():
+    out = path("bad.h5")
+    base = ["sim", "-o", out, "--duration", "1", *SIM_BASE]
+    expect_user_error(base + ["--stream", "x=foo"], "foo")                    # unknown model
+    expect_user_error(base + ["--stream", "x=ppg,bogus=1"], "bogus")          # unknown key
+    expect_user_error(base + ["--stream", "x=ppg,hr=abc"], "hr")              # not a number
+    expect_user_error(base + ["--stream", "x=ppg,hr=900"], "hr")              # out of range
+    expect_user_error(base + ["--stream", "x=ppg", "--stream", "x=ldf"], "twice")
+    expect_user_error(base + ["--stream", "bad name=ppg"], "byte 3")
+    expect_user_error(base + ["--stream", "b@d=ppg"], "stream name")
+    expect_user_error(["sim", "-o", out, "--duration", "0", *SIM_BASE, "--stream", "x=ppg"],
+                      "--duration")
+    expect_user_error(["sim", "-o", out, "--duration", "1", "--session", "D2", "--stream",
+                       "x=ppg"], "--subject")
+    expect_user_error(["sim", "-o", out, "--duration", "1", "--subject", "John Smith",
+                       "--session", "D2", "--stream", "x=ppg"], "looks like a name")
+    expect_user_error(["sim", "-o", out, "--duration", "1", "--subject", "ICU-19800101",
+                       "--session", "D2", "--stream", "x=ppg"], "date")
+    expect_user_error(["sim", "-o", "/nonexistent-dir/x.h5", "--duration", "1", *SIM_BASE,
+                       "--stream", "x=ppg"], "No such file or directory")
+    expect_user_error(base + ["--stream", "x=ppg", "--bogus"], "--bogus")
+    check(not os.path.exists(out), "nothing is written when the input is refused")
+    # --allow-id lets the user take responsibility.
+    rc, o, e = run("sim", "-o", out, "--duration", "1", "--subject", "John Smith", "--session",
+                   "D2", "--allow-id", "--stream", "x=pco2")
+    check(rc == 0, f"--allow-id: {e}")
+
+
+def test_never_overwrites():
+    out = path("existing.h5")
+    with open(out, "w") as f:
+        f.write("a precious recording\n")
+    before = sha256(out)
+    expect_user_error(["sim", "-o", out, "--duration", "1", *SIM_BASE, "--stream", "x=ppg"],
+                      "exists")
+    expect_user_error(["record", "-o", out, *SIM_BASE, "--source", "x=sim:ppg", "--duration",
+                       "1"], "exists")
+    src = path("small.h5")
+    sim(src, 2, "x=pco2")
+    expect_user_error(["recover", src, "-o", out], "exists")
+    check(sha256(out) == before, "the existing file is unchanged")
+
+
+def test_bad_input_record_info_recover():
+    out = path("rec_bad.h5")
+    expect_user_error(["record", "-o", out, *SIM_BASE, "--source", "x=masimo:/dev/ttyUSB0"],
+                      "unknown driver")
+    expect_user_error(["record", "-o", out, *SIM_BASE, "--source", "x=ppg"], "DRIVER:ADDRESS")
+    expect_user_error(["record", "-o", out, *SIM_BASE, "--source", "x=sim:ppg",
+                       "--source", "x=sim:ldf"], "twice")
+    expect_user_error(["record", "-o", out, *SIM_BASE], "--source")
+    expect_user_error(["info", path("missing.h5")], "no such file")
+    text = path("notes.txt")
+    with open(text, "w") as f:
+        f.write("hello\n")
+    expect_user_error(["info", text], "not an HDF5 file")
+    other = path("other.h5")
+    with h5py.File(other, "w") as f:
+        f["x"] = np.arange(3)
+    expect_user_error(["info", other], "not an mcirc session")
+    expect_user_error(["recover", other, "-o", path("r.h5")], "not an mcirc session")
+    expect_user_error(["recover", path("missing.h5")], "-o")
+
+
+def test_sim_truth_h5py():
+    """A simulated session read by h5py: layout, attributes, truth, and anchors."""
+    out = path("truth.h5")
+    sim(out, 60, "ppg_finger=ppg,hr=72,pi=2.5,dc=40000,noise=0,pvi=0",
+        "ldf_forearm=ldf,pu=25", "nirs_thenar=nirs,irregular=1", "pco2_ear=pco2,drift=6,noise=0")
+    with h5py.File(out, "r") as f:
+        check(f.attrs["mcirc_format"] == 1, "mcirc_format")
+        check(f.attrs["subject"] == "ICU-014" and f.attrs["session"] == "D2", "subject/session")
+        check(sorted(f["streams"]) == ["ldf_forearm", "nirs_thenar", "pco2_ear", "ppg_finger"],
+              f"stream groups {list(f['streams'])}")
+        g = f["streams/ppg_finger"]
+        d = g["data"]
+        check(d.dtype == np.float32 and d.shape == (15000, 2), f"ppg data {d.dtype} {d.shape}")
+        check(list(g.attrs["channel_names"]) == ["ir", "red"], "channel names")
+        check(g.attrs["rate_hz"] == 250 and g.attrs["modality"] == "ppg", "rate, modality")
+        check(float(g.attrs["sim_pi"]) == 2.5 and float(g.attrs["sim_hr"]) == 72, "truth attrs")
+        ir = d[:, 0].astype(np.float64)
+        # Independent check of the PI truth: per beat (onsets every 60/72 s from t = 0),
+        # 100 * (max - min) / mean of the raw IR intensity.
+        period = 250 * 60 / 72
+        pis = []
+        for k in range(int(len(ir) / period) - 1):
+            a, b = int(round(k * period)), int(round((k + 1) * period))
+            beat = ir[a:b]
+            pis.append(100 * (beat.max() - beat.min()) / beat.mean())
+        check(abs(np.median(pis) - 2.5) < 0.025, f"median beat PI {np.median(pis)}")
+        check(abs(ir.mean() - 40000) < 40, f"IR mean {ir.mean()}")
+        ti = g["time_index"][:]
+        check(ti.shape[1] == 2 and len(ti) >= 2 and ti[0, 0] == 0, f"time_index {ti[:3]}")
+        t = np.interp(np.arange(15000), ti[:, 0], ti[:, 1])
+        check(np.max(np.abs(t - np.arange(15000) * 4e6)) < 1e3, "anchors rebuild exact times")
+        ldf = f["streams/ldf_forearm/data"][:, 0]
+        check(abs(ldf.mean() - 25) < 0.5, f"LDF mean {ldf.mean()}")
+        n = f["streams/nirs_thenar"]
+        check(n.attrs["rate_hz"] == 0 and "time" in n and "time_index" not in n, "irregular")
+        check(np.array_equal(n["time"][:], np.arange(60) * 1_000_000_000), "irregular times")
+        p = f["streams/pco2_ear/data"][:, 0]
+        slope = np.polyfit(np.arange(60) / 3600.0, p, 1)[0]
+        check(abs(slope - 6) < 0.01, f"PCO2 drift {slope} mmHg/h")
+        check(f["events"].dtype.names == ("t_ns", "stream", "kind", "text", "value"), "events")
+    # h5dump reads it too, and sees the same numbers.
+    h = subprocess.run(["h5dump", "-H", out], capture_output=True, text=True)
+    check(h.returncode == 0 and 'DATASET "data"' in h.stdout, "h5dump -H")
+    h = subprocess.run(["h5dump", "-d", "/streams/pco2_ear/data", "-s", "0,0", "-c", "1,1",
+                        "-y", "-w", "0", out], capture_output=True, text=True)
+    check(h.returncode == 0, f"h5dump data: {h.stderr}")
+    with h5py.File(out, "r") as f:
+        first = float(f["streams/pco2_ear/data"][0, 0])
+    check(f"{first:g}"[:5] in h.stdout.replace(" ", ""), f"h5dump value {first} in {h.stdout}")
+
+
+def test_info_json():
+    out = path("info.h5")
+    sim(out, 10, "ppg_finger=ppg", "ldf_forearm=ldf,porh=2,occlusion=3", "pco2_ear=pco2")
+    j = info_json(out)
+    for key in ["subject", "session", "start_utc", "duration_s", "streams", "events",
+                "features"]:
+        check(key in j, f"info --json has {key}")
+    check(j["subject"] == "ICU-014" and j["session"] == "D2", "subject")
+    check(abs(j["duration_s"] - 10) < 1e-6, f"duration {j['duration_s']}")
+    check(j["state"] == "closed", "state")
+    s = {x["name"]: x for x in j["streams"]}
+    check(s["ppg_finger"]["samples"] == 2500 and s["ppg_finger"]["rate_hz"] == 250, "ppg")
+    check(s["ppg_finger"]["channels"] == [{"name": "ir", "unit": "a.u."},
+                                         {"name": "red", "unit": "a.u."}], "channels")
+    check(s["ldf_forearm"]["samples"] == 320 and s["ldf_forearm"]["gaps"] == 0, "ldf")
+    check(abs(s["ldf_forearm"]["duration_s"] - 10) < 1e-6, "ldf duration")
+    check(s["pco2_ear"]["channels"][0]["unit"] == "mm[Hg]", "pco2 unit")
+    check(j["events"] == 2, f"occlusion start and end: {j['events']}")
+    check(s["ppg_finger"]["attrs"]["sim_model"] == "ppg", "attrs")
+    rc, text, err = run("info", out)
+    check(rc == 0 and "ppg_finger" in text and "occlusion_start" in text, "text info")
+
+
+def test_sim_deterministic():
+    a, b = path("det_a.h5"), path("det_b.h5")
+    for p in (a, b):
+        sim(p, 20, "ppg_finger=ppg,motion=6,dropout=20", "ldf_forearm=ldf")
+    with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
+        for s in ["ppg_finger", "ldf_forearm"]:
+            x, y = fa[f"streams/{s}/data"][:], fb[f"streams/{s}/data"][:]
+            check(np.array_equal(x, y, equal_nan=True), f"{s} identical")
+        check(np.isnan(fa["streams/ppg_finger/data"][:]).any(), "dropouts are NaN")
+
+
+def test_record_equals_sim_and_events():
+    """Live recording of paced sources: every sample equals the simulator's truth (the same
+    model and seed), no gaps, and events typed on stdin land in /events at the right time."""
+    rec, ref = path("rec.h5"), path("ref.h5")
+    proc = subprocess.Popen([MCIRC, "record", "-o", rec, *SIM_BASE, "--duration", "4",
+                             "--source", "ppg_finger=sim:ppg,hr=90",
+                             "--source", "ldf_forearm=sim:ldf",
+                             "--source", "nirs_thenar=sim:nirs,irregular=1"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    start = time.time()
+    time.sleep(1.0)
+    proc.stdin.write("occlusion_start @nirs_thenar\n")
+    proc.stdin.flush()
+    sent = time.time() - start
+    time.sleep(0.5)
+    proc.stdin.write("mottling 3\nnote probe re-taped\nthis-is-bad\n")
+    proc.stdin.close()
+    proc.stdin = None  # closed on purpose: the recorder goes on after standard input ends
+    out, err = proc.communicate(timeout=30)
+    check(proc.returncode == 0, f"record: {err}")
+    check("standard input line 4" in err, f"a bad line is reported with its number: {err!r}")
+    sim(ref, 4, "ppg_finger=ppg,hr=90", "ldf_forearm=ldf", "nirs_thenar=nirs,irregular=1")
+    with h5py.File(rec, "r") as f, h5py.File(ref, "r") as g:
+        for s, n in [("ppg_finger", 1000), ("ldf_forearm", 128), ("nirs_thenar", 4)]:
+            x, y = f[f"streams/{s}/data"][:], g[f"streams/{s}/data"][:]
+            check(x.shape[0] == n, f"{s}: {x.shape[0]} frames, expected {n}")
+            check(np.array_equal(x, y), f"{s}: recorded samples equal the simulator's")
+            check(len(f[f"streams/{s}/gaps"]) == 0, f"{s}: no gaps")
+        ti = f["streams/ppg_finger/time_index"][:]
+        t = np.interp(np.arange(1000), ti[:, 0], ti[:, 1]) / 1e9
+        check(abs(t[0]) < 0.1 and abs(t[-1] - 999 / 250) < 0.1, f"ppg times {t[0]} .. {t[-1]}")
+        ev = f["events"][:]
+        kinds = [k.decode() for k in ev["kind"]]
+        check(kinds.count("mottling") == 1 and kinds.count("note") == 1, f"events {kinds}")
+        oc = ev[[i for i, k in enumerate(kinds) if k == "occlusion_start"][0]]
+        check(oc["stream"].decode() == "nirs_thenar", "event stream")
+        check(abs(oc["t_ns"] / 1e9 - sent) < 0.5, f"event time {oc['t_ns'] / 1e9} vs {sent}")
+        mot = ev[kinds.index("mottling")]
+        check(mot["value"] == 3, "mottling value")
+        check(ev[kinds.index("note")]["text"].decode() == "probe re-taped", "note text")
+
+
+def test_crash_kill9_info_recover():
+    """kill -9 at several moments: info reads the file at once, every sample older than the
+    flush interval (1 s) is there, recover writes a clean copy and never changes the original."""
+    for i, delay in enumerate([0.05, 1.5, 3.2, 5.0]):
+        rec = path(f"crash{i}.h5")
+        proc = subprocess.Popen([MCIRC, "record", "-o", rec, *SIM_BASE,
+                                 "--source", "ppg_finger=sim:ppg",
+                                 "--source", "ldf_forearm=sim:ldf",
+                                 "--source", "pco2_ear=sim:pco2"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        time.sleep(delay)
+        killed_at = time.time()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if not os.path.exists(rec):
+            # Killed before the file was complete enough to publish: nothing under the name.
+            check(delay < 0.5, f"no file after {delay} s")
+            continue
+        j = info_json(rec)
+        check(j["state"] == "open", "a killed recording is reported as left open")
+        start = time.mktime(time.strptime(j["start_utc"][:19], "%Y-%m-%dT%H:%M:%S")) \
+            - time.timezone + float("0" + j["start_utc"][19:-1])
+        elapsed = killed_at - start
+        s = {x["name"]: x for x in j["streams"]}
+        # Everything older than one flush interval (plus one 0.1 s block and scheduling
+        # slack) is there.
+        for name, rate in [("ppg_finger", 250), ("ldf_forearm", 32)]:
+            want = int((elapsed - 1.0 - 0.1 - 0.3) * rate)
+            check(s[name]["samples"] >= want, f"{name} after {elapsed:.2f} s: "
+                  f"{s[name]['samples']} samples, expected >= {want}")
+        h = subprocess.run(["h5dump", "-H", rec], capture_output=True, text=True)
+        check(h.returncode != 0, "plain HDF5 tools cannot open the crashed file (why recover)")
+        before = sha256(rec)
+        new = path(f"crash{i}_recovered.h5")
+        rc, out, err = run("recover", rec, "-o", new)
+        check(rc == 0, f"recover: {err}")
+        check(sha256(rec) == before, "recover never modifies the original")
+        h = subprocess.run(["h5dump", "-H", new], capture_output=True, text=True)
+        check(h.returncode == 0, f"h5dump opens the recovered copy: {h.stderr}")
+        with h5py.File(rec, "r", swmr=True) as f, h5py.File(new, "r") as g:
+            check("recovered_from" in g.attrs, "recovered_from attribute")
+            for name in ["ppg_finger", "ldf_forearm", "pco2_ear"]:
+                x, y = f[f"streams/{name}/data"][:], g[f"streams/{name}/data"][:]
+                check(np.array_equal(x, y, equal_nan=True), f"{name}: the copy equals the data")
+                check(np.array_equal(f[f"streams/{name}/time_index"][:],
+                                     g[f"streams/{name}/time_index"][:]), "anchors copied")
+            check(g.attrs["subject"] == f.attrs["subject"], "attributes copied")
+        j2 = info_json(new)
+        check(j2["state"] == "closed", "the copy is closed cleanly")
+        check([x["samples"] for x in j2["streams"]] == [x["samples"] for x in j["streams"]],
+              "same sample counts")
+
+
+def test_sigterm_closes_cleanly():
+    rec = path("term.h5")
+    proc = subprocess.Popen([MCIRC, "record", "-o", rec, *SIM_BASE, "--source",
+                             "ppg_finger=sim:ppg"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.0)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=20)
+    check(proc.returncode == 0, f"SIGTERM exit {proc.returncode}: {err}")
+    check("recorded" in out, f"summary: {out!r}")
+    j = info_json(rec)
+    check(j["state"] == "closed", "closed cleanly after SIGTERM")
+    n = j["streams"][0]["samples"]
+    check(450 <= n <= 600, f"about 2 s of 250 Hz: {n}")
+    h = subprocess.run(["h5dump", "-H", rec], capture_output=True, text=True)
+    check(h.returncode == 0, "h5dump opens a cleanly closed recording")
+
+
+def test_demo():
+    d = path("demo_dir")
+    os.makedirs(d)
+    env_cwd = os.getcwd()
+    os.chdir(d)
+    try:
+        rc, out, err = run("demo", "--duration", "2")
+        check(rc == 0, f"demo: {err}")
+        check("demo.h5" in out and "ppg_finger" in out and "pco2_ear" in out, out)
+        rc, out, err = run("demo", "--duration", "1")
+        check(rc == 0 and "demo-1.h5" in out, "a second demo takes the next free name")
+        check(os.path.exists("demo.h5") and os.path.exists("demo-1.h5"), "both kept")
+        expect_user_error(["demo", "demo.h5", "--duration", "1"], "exists")
+    finally:
+        os.chdir(env_cwd)
+
+
+def main():
+    name = sys.argv[1] if len(sys.argv) > 1 else None
+    tests = {k[5:]: v for k, v in globals().items() if k.startswith("test_")}
+    try:
+        for k, fn in tests.items():
+            if name is None or k == name:
+                fn()
+        if name is not None and name not in tests:
+            print(f"no test {name}", file=sys.stderr)
+            return 2
+    except AssertionError as e:
+        print(f"FAILED: {e}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(TMP, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
