@@ -53,6 +53,23 @@ int mc_cli_parse_double(const char *s, double *out)
     return 1;
 }
 
+int mc_cli_parse_compression(const char *cmd, const char *arg, int *level)
+{
+    double v;
+    if (!mc_cli_parse_double(arg, &v) || v < 0 || v > 9 || v != (int)v) {
+        mc_cli_error(cmd, "--compression '%s': expected an integer 0..9", arg);
+        return 0;
+    }
+    *level = (int)v;
+    return 1;
+}
+
+void mc_cli_bad_option(const char *cmd, char *const *argv, int optind_now)
+{
+    mc_cli_error(cmd, "unknown option, or option without its value: '%s' (mcirc %s --help)",
+                 argv[optind_now - 1], cmd);
+}
+
 void mc_cli_local_timezone(char *buf, size_t cap)
 {
     time_t now = time(NULL);

@@ -25,6 +25,13 @@ int mc_cli_exit_code(mc_status st);
 /** Parse a whole string as a finite number. @return 1 on success, else 0 */
 int mc_cli_parse_double(const char *s, double *out);
 
+/** Parse --compression: an integer 0..9 (deflate level after shuffle). Prints the error.
+ *  @return 1 on success, else 0 */
+int mc_cli_parse_compression(const char *cmd, const char *arg, int *level);
+
+/** Print the error for an option getopt_long refused (unknown, or its argument missing). */
+void mc_cli_bad_option(const char *cmd, char *const *argv, int optind_now);
+
 /** Options that describe a session, shared by sim, record and demo. */
 typedef struct mc_cli_session_opts {
     const char *subject;

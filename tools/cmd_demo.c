@@ -46,8 +46,7 @@ int mc_cmd_demo(int argc, char **argv)
             fputs(help, stdout);
             return MC_EXIT_OK;
         } else {
-            mc_cli_error("demo", "unknown or incomplete option '%s' (mcirc demo --help)",
-                         argv[optind - 1]);
+            mc_cli_bad_option("demo", argv, optind);
             return MC_EXIT_USER;
         }
     }

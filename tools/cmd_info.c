@@ -256,7 +256,7 @@ int mc_cmd_info(int argc, char **argv)
             fputs(help, stdout);
             return MC_EXIT_OK;
         } else {
-            mc_cli_error("info", "unknown option '%s' (mcirc info --help)", argv[optind - 1]);
+            mc_cli_bad_option("info", argv, optind);
             return MC_EXIT_USER;
         }
     }

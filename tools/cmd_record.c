@@ -315,19 +315,15 @@ int mc_cmd_record(int argc, char **argv)
             o.duration_s = v;
             break;
         case OPT_COMPRESSION:
-            if (!mc_cli_parse_double(optarg, &v) || v < 0 || v > 9 || v != (int)v) {
-                mc_cli_error("record", "--compression '%s': expected an integer 0..9", optarg);
+            if (!mc_cli_parse_compression("record", optarg, &o.compression))
                 goto done;
-            }
-            o.compression = (int)v;
             break;
         case 'h':
             printf(help, mc_cli_session_help);
             rc = MC_EXIT_OK;
             goto done;
         default:
-            mc_cli_error("record", "unknown or incomplete option '%s' (mcirc record --help)",
-                         argv[optind - 1]);
+            mc_cli_bad_option("record", argv, optind);
             goto done;
         }
     }

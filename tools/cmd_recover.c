@@ -36,8 +36,7 @@ int mc_cmd_recover(int argc, char **argv)
             fputs(help, stdout);
             return MC_EXIT_OK;
         } else {
-            mc_cli_error("recover", "unknown or incomplete option '%s' (mcirc recover --help)",
-                         argv[optind - 1]);
+            mc_cli_bad_option("recover", argv, optind);
             return MC_EXIT_USER;
         }
     }

@@ -99,7 +99,7 @@ int mc_cmd_sim(int argc, char **argv)
     memset(&so, 0, sizeof so);
     const char **specs = calloc((size_t)argc, sizeof *specs);
     size_t n_specs = 0;
-    double compression = 4;
+    int compression = 4;
     int opt, rc = MC_EXIT_USER;
     if (!specs)
         return MC_EXIT_INTERNAL;
@@ -119,19 +119,15 @@ int mc_cmd_sim(int argc, char **argv)
             specs[n_specs++] = optarg;
             break;
         case OPT_COMPRESSION:
-            if (!mc_cli_parse_double(optarg, &compression) || compression < 0 || compression > 9 ||
-                compression != (int)compression) {
-                mc_cli_error("sim", "--compression '%s': expected an integer 0..9", optarg);
+            if (!mc_cli_parse_compression("sim", optarg, &compression))
                 goto done;
-            }
             break;
         case 'h':
             printf(help, mc_cli_session_help);
             rc = MC_EXIT_OK;
             goto done;
         default:
-            mc_cli_error("sim", "unknown or incomplete option '%s' (mcirc sim --help)",
-                         argv[optind - 1]);
+            mc_cli_bad_option("sim", argv, optind);
             goto done;
         }
     }
@@ -186,7 +182,7 @@ int mc_cmd_sim(int argc, char **argv)
         wc.n_streams = n_src;
         wc.streams = infos;
         wc.swmr = 0;
-        wc.compression = (int)compression;
+        wc.compression = compression;
         mc_diag d;
         st = mc_recording_create(&wc, 0, &d, &rec);
         if (st != MC_OK)
