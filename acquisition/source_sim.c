@@ -44,9 +44,10 @@ static int64_t frame_time(const source_sim *s, int64_t k)
 static mc_status sim_read(void *self, mc_source_item *item)
 {
     source_sim *s = self;
-    if (atomic_load_explicit(&s->stop, memory_order_relaxed) || s->next_frame >= s->end_frame)
+    if (atomic_load_explicit(&s->stop, memory_order_relaxed))
         return MC_END;
-    /* A truth event is delivered as soon as the frames up to its time exist. */
+    /* A truth event is delivered as soon as the frames up to its time exist, also when they were
+     * the last frames of the duration (so the end is checked after the events). */
     mc_event ev;
     if (mc_sim_pop_event(s->sim, &ev)) {
         item->kind = MC_ITEM_EVENT;
@@ -55,6 +56,8 @@ static mc_status sim_read(void *self, mc_source_item *item)
         item->event.t_ns = s->cfg.start_mono_ns + ev.t_ns;
         return MC_OK;
     }
+    if (s->next_frame >= s->end_frame)
+        return MC_END;
     int64_t n = s->end_frame - s->next_frame;
     uint32_t frames = n < s->block_frames ? (uint32_t)n : s->block_frames;
     int64_t first = s->next_frame;
@@ -139,7 +142,8 @@ static const mc_source_ops sim_ops = {
 mc_status mc_source_sim_create(const mc_source_sim_config *cfg, mc_diag *d, mc_source **out)
 {
     *out = NULL;
-    if (!cfg || !(cfg->block_s > 0 && cfg->block_s <= 10) || !(cfg->duration_s >= 0))
+    if (!cfg || !(cfg->block_s > 0 && cfg->block_s <= 10) || !(cfg->duration_s >= 0) ||
+        !isfinite(cfg->duration_s))
         return mc_diag_set(d, MC_EINVAL, -1, -1,
                            "sim source: block length must be in (0, 10] s "
                            "and duration >= 0");

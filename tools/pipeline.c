@@ -77,10 +77,16 @@ static void *source_main(void *arg)
             }
             continue;
         }
-        if (mc_ring_push(p->streams[ps->first_stream + item.stream].ring, &item.block) != MC_OK) {
-            /* A full ring drops the block and counts it; the next block's index shows the hole,
-             * and the recording writes it as a gap. */
+        mc_status pushed =
+            mc_ring_push(p->streams[ps->first_stream + item.stream].ring, &item.block);
+        if (pushed == MC_EINVAL) {
+            /* A block larger than the source promised, or of the wrong shape: a bug in the
+             * source, reported when the recording ends rather than hidden as a gap. */
+            end = MC_EINVAL;
+            break;
         }
+        /* MC_EOVERRUN: a full ring dropped the block and counted it; the next block's index
+         * shows the hole, and the recording writes it as a gap. */
     }
     atomic_store(&ps->status, end);
     atomic_fetch_sub(&p->sources_running, 1);
@@ -199,7 +205,9 @@ mc_status mc_pipeline_create(const mc_pipeline_config *cfg, mc_diag *d, mc_pipel
         for (size_t j = 0; j < mc_source_get_n_streams(cfg->sources[k]); j++, i++) {
             const mc_stream_info *info = mc_source_get_info(cfg->sources[k], j);
             uint32_t max_frames = mc_source_get_max_frames(cfg->sources[k], j);
-            double block_s = info->rate_hz > 0 ? max_frames / info->rate_hz : 1.0;
+            /* An irregular stream has no rate to size by: assume a block as often as every
+             * 50 ms, which its blocks (numerics, a few frames each) keep cheap. */
+            double block_s = info->rate_hz > 0 ? max_frames / info->rate_hz : 0.05;
             double slots = ceil(cfg->ring_s / (block_s > 0.001 ? block_s : 0.001)) + 2;
             mc_ring_config rc = {(uint32_t)(slots > 100000 ? 100000 : slots), max_frames,
                                  info->n_channels, info->rate_hz <= 0};
@@ -327,7 +335,13 @@ void mc_pipeline_destroy(mc_pipeline *p)
 {
     if (!p)
         return;
-    if (p->sources)
+    /* Stop the sources only if this pipeline started threads on them: they belong to the
+     * caller, and a pipeline that failed to be created or was never started must leave them
+     * as they were. */
+    int started = p->writer_started;
+    for (size_t k = 0; p->sources && k < p->cfg.n_sources; k++)
+        started |= p->sources[k].started;
+    if (started)
         mc_pipeline_stop(p);
     join_all(p);
     mc_recording_destroy(p->rec);

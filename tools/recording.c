@@ -105,7 +105,7 @@ static mc_status write_regular(mc_recording *r, size_t stream, const mc_block *b
 static mc_status write_irregular(mc_recording *r, size_t stream, const mc_block *b)
 {
     rec_stream *s = &r->streams[stream];
-    if (!b->t_ns)
+    if (!b->t_ns || (s->next_source >= 0 && b->first_frame < s->next_source))
         return MC_EINVAL;
     if (b->n_frames > s->times_cap) {
         /* Grows to the largest block once; after that the path allocates nothing. */

@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/tools/test_pipeline.c: end to end with threads (STYLE.md 3.9 kind 7): paced simulated
+ * sources -> rings -> writer thread -> a temporary session file, read back and compared with a
+ * freshly generated copy of each model (the simulator is deterministic). Also a stop in the middle
+ * of the run and a source stopped before it delivered anything. The ThreadSanitizer preset runs
+ * these cases. */
+#include <dirent.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "acquisition/clock.h"
+#include "acquisition/sim.h"
+#include "acquisition/source_sim.h"
+#include "formats/h5_reader.h"
+#include "tools/pipeline.h"
+#include "tests/harness.h"
+
+/* ---- Helpers --------------------------------------------------------------------------------- */
+
+static char dir[256];
+
+static void remove_dir(void)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        char path[512];
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+static const char *tmp_path(const char *name)
+{
+    static char path[512];
+    if (!dir[0]) {
+        const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+        snprintf(dir, sizeof dir, "%s/mc_pl_XXXXXX", base);
+        ASSERT_TRUE(mkdtemp(dir) != NULL);
+        atexit(remove_dir);
+    }
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return path;
+}
+
+static int64_t ms(double v)
+{
+    return (int64_t)(v * 1e6);
+}
+
+/* The three streams of these tests: model, name, parameters. */
+typedef struct sim_spec {
+    const char *model;
+    const char *name;
+    const mc_kv *params;
+    size_t n_params;
+    double rate_hz; /* nominal */
+} sim_spec;
+
+static const mc_kv ppg_params[] = {{"seed", "11"}};
+static const mc_kv ldf_params[] = {{"porh", "1"}, {"occlusion", "1"}}; /* truth events at 1, 2 s */
+static const mc_kv nirs_params[] = {{"irregular", "1"}};
+
+static const sim_spec specs[3] = {
+    {"ppg", "ppg_finger", ppg_params, 1, 250},
+    {"ldf", "ldf_forearm", ldf_params, 2, 32},
+    {"nirs", "nirs_thenar", nirs_params, 1, 1},
+};
+
+static mc_source *make_source(const sim_spec *sp, int64_t mono0, double duration_s)
+{
+    mc_source_sim_config c = mc_source_sim_config_default();
+    c.model = sp->model;
+    c.name = sp->name;
+    c.params = sp->params;
+    c.n_params = sp->n_params;
+    c.paced = 1;
+    c.start_mono_ns = mono0;
+    c.duration_s = duration_s;
+    c.block_s = 0.1;
+    mc_diag d;
+    mc_source *s = NULL;
+    mc_status st = mc_source_sim_create(&c, &d, &s);
+    if (st != MC_OK)
+        fprintf(stderr, "source %s: %s\n", sp->name, d.message);
+    ASSERT_STATUS(st, MC_OK);
+    return s;
+}
+
+static mc_session_info make_session(void)
+{
+    mc_session_info s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.subject, sizeof s.subject, "ICU-014");
+    snprintf(s.session, sizeof s.session, "baseline");
+    snprintf(s.timezone, sizeof s.timezone, "UTC");
+    mc_session_set_start(&s, mc_clock_unix_ns());
+    return s;
+}
+
+static mc_pipeline *make_pipeline(const char *path, mc_source **src, size_t n, int64_t mono0,
+                                  const mc_session_info *session)
+{
+    mc_pipeline_config pc = mc_pipeline_config_default();
+    pc.sources = src;
+    pc.n_sources = n;
+    pc.writer.path = path;
+    pc.writer.session = session;
+    pc.mono0_ns = mono0;
+    mc_pipeline *p = NULL;
+    mc_diag d;
+    mc_status st = mc_pipeline_create(&pc, &d, &p);
+    if (st != MC_OK)
+        fprintf(stderr, "pipeline: %s\n", d.message);
+    ASSERT_STATUS(st, MC_OK);
+    ASSERT_TRUE(p != NULL);
+    return p;
+}
+
+static void finish_pipeline(mc_pipeline *p)
+{
+    mc_diag d;
+    mc_diag_clear(&d);
+    mc_status st = mc_pipeline_finish(p, &d);
+    if (st != MC_OK)
+        fprintf(stderr, "finish: %s\n", d.message);
+    ASSERT_STATUS(st, MC_OK);
+}
+
+static mc_event note(const char *text)
+{
+    mc_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.t_ns = mc_clock_now_ns();
+    snprintf(ev.kind, sizeof ev.kind, "note");
+    snprintf(ev.text, sizeof ev.text, "%s", text);
+    ev.value = (double)NAN;
+    return ev;
+}
+
+/* Frames [0, n) of stream `stream` in the file equal the first n frames of a freshly created
+ * model with the same parameters, bit for bit (NaN dropouts included). */
+static void expect_truth_prefix(mc_h5_reader *rd, size_t stream, const sim_spec *sp, int64_t n)
+{
+    mc_sim *truth = NULL;
+    ASSERT_STATUS(mc_sim_create(sp->model, sp->name, sp->params, sp->n_params, NULL, &truth),
+                  MC_OK);
+    uint32_t nc = mc_sim_get_info(truth)->n_channels;
+    size_t count = (size_t)n * nc;
+    float *want = malloc((count ? count : 1) * sizeof *want);
+    float *got = malloc((count ? count : 1) * sizeof *got);
+    ASSERT_TRUE(want && got);
+    mc_sim_read(truth, (size_t)n, want, NULL);
+    if (n > 0)
+        ASSERT_STATUS(mc_h5_reader_read(rd, stream, 0, (size_t)n, got), MC_OK);
+    if (memcmp(want, got, count * sizeof *got) != 0) {
+        for (size_t i = 0; i < count; i++)
+            if (memcmp(&want[i], &got[i], sizeof *got) != 0) {
+                fprintf(stderr, "%s: sample %zu (frame %zu) is %.9g, expected %.9g\n", sp->name, i,
+                        i / nc, (double)got[i], (double)want[i]);
+                break;
+            }
+        ASSERT_TRUE(!"samples differ from the model");
+    }
+    free(want);
+    free(got);
+    mc_sim_destroy(truth);
+}
+
+/* Largest |time - k / rate| over the frames of a stream, ns; the regular streams are placed by
+ * the clock fit, the irregular one carries its receive times. */
+static double worst_time_error(mc_h5_reader *rd, size_t stream, double rate, int64_t n)
+{
+    if (n == 0)
+        return 0;
+    int64_t *t = malloc((size_t)n * sizeof *t);
+    ASSERT_TRUE(t != NULL);
+    ASSERT_STATUS(mc_h5_reader_read_times(rd, stream, 0, (size_t)n, t), MC_OK);
+    double worst = 0;
+    for (int64_t k = 0; k < n; k++) {
+        double e = fabs((double)t[k] - (double)k * 1e9 / rate);
+        if (e > worst)
+            worst = e;
+        if (k > 0)
+            ASSERT_TRUE(t[k] > t[k - 1]);
+    }
+    free(t);
+    return worst;
+}
+
+/* Runs helper case `name` in a new process (fork + exec of this program): it opens the file as
+ * any other program would, which is how a closed or still-open file is told apart. */
+static void run_helper(const char *name, const char *path)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    ASSERT_TRUE(pid >= 0);
+    if (pid == 0) {
+        setenv("MC_TEST_FILE", path, 1);
+        execl("/proc/self/exe", "test_pipeline", name, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    ASSERT_EQ_INT(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ_INT(WEXITSTATUS(status), 0);
+}
+
+HELPER(helper_expect_closed)
+{
+    mc_h5_reader *rd = NULL;
+    mc_diag d;
+    mc_status st = mc_h5_reader_open(getenv("MC_TEST_FILE"), &d, &rd);
+    if (st != MC_OK)
+        fprintf(stderr, "helper open: %s\n", d.message);
+    ASSERT_STATUS(st, MC_OK);
+    ASSERT_EQ_INT(mc_h5_reader_get_state(rd), MC_H5_CLOSED);
+    mc_h5_reader_destroy(rd);
+}
+
+static mc_h5_reader *open_reader(const char *path)
+{
+    mc_h5_reader *rd = NULL;
+    mc_diag d;
+    mc_status st = mc_h5_reader_open(path, &d, &rd);
+    if (st != MC_OK)
+        fprintf(stderr, "open: %s\n", d.message);
+    ASSERT_STATUS(st, MC_OK);
+    return rd;
+}
+
+static const mc_event *find_event(const mc_event *ev, size_t n, const char *kind, const char *text)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ev[i].kind, kind) == 0 && (!text || strcmp(ev[i].text, text) == 0))
+            return &ev[i];
+    return NULL;
+}
+
+/* Waits until the pipeline stops running, at most `limit_ns`. @return the time it stopped */
+static int64_t wait_not_running(mc_pipeline *p, int64_t limit_ns)
+{
+    int64_t deadline = mc_clock_now_ns() + limit_ns;
+    while (mc_pipeline_is_running(p)) {
+        ASSERT_TRUE(mc_clock_now_ns() < deadline);
+        mc_clock_sleep_until(mc_clock_now_ns() + ms(5), -1);
+    }
+    return mc_clock_now_ns();
+}
+
+/* ---- Cases ----------------------------------------------------------------------------------- */
+
+TEST(three_sources_end_to_end)
+{
+    /* ppg 250 Hz, ldf 32 Hz (with a 1 s occlusion from 1 s) and irregular nirs at 1 Hz, 3 s
+     * each, paced in real time; two notes typed at the bedside while recording. */
+    const char *path = tmp_path("e2e.h5");
+    mc_session_info session = make_session();
+    const int64_t mono0 = mc_clock_now_ns();
+    mc_source *src[3];
+    for (int i = 0; i < 3; i++)
+        src[i] = make_source(&specs[i], mono0, 3.0);
+    mc_pipeline *p = make_pipeline(path, src, 3, mono0, &session);
+    ASSERT_EQ_INT(mc_pipeline_get_n_streams(p), 3);
+    ASSERT_EQ_INT(mc_pipeline_is_running(p), 0); /* not started */
+    ASSERT_STATUS(mc_pipeline_start(p), MC_OK);
+    /* Frames due before the threads ran (creating the file takes a while under load) come late
+     * by that much. */
+    const int64_t start_delay = mc_clock_now_ns() - mono0;
+    ASSERT_EQ_INT(mc_pipeline_is_running(p), 1);
+
+    int64_t pushed[2] = {0, 0};
+    const char *texts[2] = {"first note", "second note"};
+    int n_pushed = 0;
+    const int64_t deadline = mono0 + ms(10000);
+    while (mc_pipeline_is_running(p)) {
+        int64_t now = mc_clock_now_ns();
+        ASSERT_TRUE(now < deadline);
+        if (n_pushed < 2 && now - mono0 >= ms(500) + n_pushed * ms(1000)) {
+            mc_event ev = note(texts[n_pushed]);
+            pushed[n_pushed] = ev.t_ns;
+            ASSERT_STATUS(mc_pipeline_push_event(p, &ev), MC_OK);
+            n_pushed++;
+        }
+        mc_clock_sleep_until(now + ms(5), -1);
+    }
+    int64_t ended = mc_clock_now_ns();
+    ASSERT_EQ_INT(n_pushed, 2);
+    finish_pipeline(p);
+
+    const int64_t want_frames[3] = {750, 96, 3};
+    for (size_t i = 0; i < 3; i++) {
+        mc_pipeline_stream_stats s = mc_pipeline_get_stream_stats(p, i);
+        ASSERT_STR_EQ(s.name, specs[i].name);
+        ASSERT_EQ_INT(s.frames, want_frames[i]);
+        ASSERT_EQ_INT(s.missing, 0);
+        ASSERT_EQ_INT(s.ring_dropped, 0);
+    }
+    mc_pipeline_destroy(p);
+    for (int i = 0; i < 3; i++)
+        mc_source_destroy(src[i]);
+    run_helper("helper_expect_closed", path);
+
+    mc_h5_reader *rd = open_reader(path);
+    ASSERT_EQ_INT(mc_h5_reader_get_state(rd), MC_H5_CLOSED);
+    ASSERT_EQ_INT(mc_h5_reader_get_n_streams(rd), 3);
+    double worst[3];
+    for (size_t i = 0; i < 3; i++) {
+        const mc_stream_info *info = mc_h5_reader_get_stream(rd, i);
+        ASSERT_STR_EQ(info->name, specs[i].name);
+        ASSERT_EQ_INT(mc_h5_reader_get_n_frames(rd, i), want_frames[i]);
+        size_t ng = 99;
+        mc_h5_reader_get_gaps(rd, i, &ng);
+        ASSERT_EQ_INT(ng, 0);
+        expect_truth_prefix(rd, i, &specs[i], want_frames[i]);
+        size_t na = 0;
+        mc_h5_reader_get_anchors(rd, i, &na);
+        if (i < 2)
+            ASSERT_TRUE(na >= 2); /* the regular streams got their anchors at finish */
+        else
+            ASSERT_EQ_INT(na, 0);
+        worst[i] = worst_time_error(rd, i, specs[i].rate_hz, want_frames[i]);
+        if (!(worst[i] <= 100e6 + (double)start_delay))
+            fprintf(stderr, "%s: a frame is %.3f ms off its nominal time (start delay %.3f ms)\n",
+                    specs[i].name, worst[i] / 1e6, (double)start_delay / 1e6);
+        ASSERT_TRUE(worst[i] <= 100e6 + (double)start_delay);
+    }
+    /* Irregular frames carry their receive times: never before they were due. */
+    int64_t t[3];
+    ASSERT_STATUS(mc_h5_reader_read_times(rd, 2, 0, 3, t), MC_OK);
+    for (int k = 0; k < 3; k++)
+        ASSERT_TRUE(t[k] >= (int64_t)k * 1000000000);
+
+    /* Events: the truth of the ldf model at exactly 1 s and 2 s of session time, and the notes at
+     * the time they were stamped, in session time. */
+    size_t ne = 0;
+    const mc_event *ev = mc_h5_reader_get_events(rd, &ne);
+    ASSERT_EQ_INT(ne, 4);
+    const mc_event *e = find_event(ev, ne, "occlusion_start", NULL);
+    ASSERT_TRUE(e != NULL);
+    ASSERT_EQ_INT(e->t_ns, 1000000000);
+    ASSERT_STR_EQ(e->stream, "ldf_forearm");
+    e = find_event(ev, ne, "occlusion_end", NULL);
+    ASSERT_TRUE(e != NULL);
+    ASSERT_EQ_INT(e->t_ns, 2000000000);
+    for (int i = 0; i < 2; i++) {
+        e = find_event(ev, ne, "note", texts[i]);
+        ASSERT_TRUE(e != NULL);
+        ASSERT_EQ_INT(e->t_ns, pushed[i] - mono0);
+        ASSERT_TRUE(e->t_ns >= ms(500) + i * ms(1000) && e->t_ns < ended - mono0);
+        ASSERT_STR_EQ(e->stream, "");
+        ASSERT_TRUE(isnan(e->value));
+    }
+    fprintf(stderr,
+            "end to end: threads started %.3f ms and sources ended %.1f ms after the session "
+            "start; worst |t - k/rate|: ppg %.3f ms, ldf %.3f ms, nirs %.3f ms\n",
+            (double)start_delay / 1e6, (double)(ended - mono0) / 1e6, worst[0] / 1e6,
+            worst[1] / 1e6, worst[2] / 1e6);
+    mc_h5_reader_destroy(rd);
+}
+
+TEST(stop_mid_run)
+{
+    /* Stopped after about 1 s of 3: the sources end soon, and the file closes cleanly with the
+     * first frames of each model, no gaps. */
+    const char *path = tmp_path("stopped.h5");
+    mc_session_info session = make_session();
+    const int64_t mono0 = mc_clock_now_ns();
+    mc_source *src[3];
+    for (int i = 0; i < 3; i++)
+        src[i] = make_source(&specs[i], mono0, 3.0);
+    mc_pipeline *p = make_pipeline(path, src, 3, mono0, &session);
+    ASSERT_STATUS(mc_pipeline_start(p), MC_OK);
+    mc_clock_sleep_until(mono0 + ms(1000), -1);
+    ASSERT_EQ_INT(mc_pipeline_is_running(p), 1);
+    int64_t stopped = mc_clock_now_ns();
+    mc_pipeline_stop(p);
+    int64_t ended = wait_not_running(p, ms(2000));
+    finish_pipeline(p);
+    int64_t frames[3];
+    for (size_t i = 0; i < 3; i++)
+        frames[i] = mc_pipeline_get_stream_stats(p, i).frames;
+    mc_pipeline_destroy(p);
+    for (int i = 0; i < 3; i++)
+        mc_source_destroy(src[i]);
+    run_helper("helper_expect_closed", path);
+
+    fprintf(stderr, "stop: sources ended %.3f ms after mc_pipeline_stop; frames %lld %lld %lld\n",
+            (double)(ended - stopped) / 1e6, (long long)frames[0], (long long)frames[1],
+            (long long)frames[2]);
+    ASSERT_TRUE(ended - stopped <= ms(200));
+    mc_h5_reader *rd = open_reader(path);
+    ASSERT_EQ_INT(mc_h5_reader_get_state(rd), MC_H5_CLOSED);
+    /* The ppg has delivered at least the blocks due by 0.9 s, and stopped well before 3 s. */
+    ASSERT_TRUE(frames[0] >= 225 && frames[0] < 750);
+    ASSERT_TRUE(frames[1] >= 1 && frames[1] < 96);
+    ASSERT_TRUE(frames[2] >= 1 && frames[2] < 3);
+    for (size_t i = 0; i < 3; i++) {
+        ASSERT_EQ_INT(mc_h5_reader_get_n_frames(rd, i), frames[i]);
+        size_t ng = 99;
+        mc_h5_reader_get_gaps(rd, i, &ng);
+        ASSERT_EQ_INT(ng, 0);
+        expect_truth_prefix(rd, i, &specs[i], frames[i]);
+    }
+    mc_h5_reader_destroy(rd);
+}
+
+TEST(source_stopped_immediately)
+{
+    /* The ldf source is stopped before the pipeline starts: its thread ends at once without
+     * data, the ppg records its full second, and the session closes cleanly with an empty
+     * ldf stream. */
+    const char *path = tmp_path("empty_stream.h5");
+    mc_session_info session = make_session();
+    const int64_t mono0 = mc_clock_now_ns();
+    mc_source *src[2] = {make_source(&specs[0], mono0, 1.0), make_source(&specs[1], mono0, 1.0)};
+    mc_pipeline *p = make_pipeline(path, src, 2, mono0, &session);
+    mc_source_stop(src[1]);
+    ASSERT_STATUS(mc_pipeline_start(p), MC_OK);
+    wait_not_running(p, ms(10000));
+    finish_pipeline(p);
+    ASSERT_EQ_INT(mc_pipeline_get_stream_stats(p, 0).frames, 250);
+    ASSERT_EQ_INT(mc_pipeline_get_stream_stats(p, 1).frames, 0);
+    mc_pipeline_destroy(p);
+    mc_source_destroy(src[0]);
+    mc_source_destroy(src[1]);
+    run_helper("helper_expect_closed", path);
+
+    mc_h5_reader *rd = open_reader(path);
+    ASSERT_EQ_INT(mc_h5_reader_get_n_frames(rd, 0), 250);
+    ASSERT_EQ_INT(mc_h5_reader_get_n_frames(rd, 1), 0);
+    expect_truth_prefix(rd, 0, &specs[0], 250);
+    size_t na = 99, ng = 99, ne = 99;
+    mc_h5_reader_get_anchors(rd, 1, &na);
+    mc_h5_reader_get_gaps(rd, 1, &ng);
+    mc_h5_reader_get_events(rd, &ne);
+    ASSERT_EQ_INT(na, 0);
+    ASSERT_EQ_INT(ng, 0);
+    ASSERT_EQ_INT(ne, 0); /* the occlusion at 1 s was never reached */
+    mc_h5_reader_destroy(rd);
+}
+
+TEST(all_sources_stopped_at_start)
+{
+    /* Every source stopped right after start: the pipeline winds down on its own, quickly, and
+     * leaves a valid empty session. */
+    const char *path = tmp_path("all_stopped.h5");
+    mc_session_info session = make_session();
+    const int64_t mono0 = mc_clock_now_ns();
+    mc_source *src[3];
+    for (int i = 0; i < 3; i++)
+        src[i] = make_source(&specs[i], mono0 + ms(500), 0);
+    mc_pipeline *p = make_pipeline(path, src, 3, mono0, &session);
+    ASSERT_STATUS(mc_pipeline_start(p), MC_OK);
+    int64_t t = mc_clock_now_ns();
+    mc_pipeline_stop(p);
+    int64_t ended = wait_not_running(p, ms(2000));
+    ASSERT_TRUE(ended - t <= ms(200));
+    mc_event ev = note("after the end");
+    ASSERT_STATUS(mc_pipeline_push_event(p, &ev), MC_OK); /* still stored by finish */
+    finish_pipeline(p);
+    mc_pipeline_destroy(p);
+    for (int i = 0; i < 3; i++)
+        mc_source_destroy(src[i]);
+    run_helper("helper_expect_closed", path);
+    mc_h5_reader *rd = open_reader(path);
+    for (size_t i = 0; i < 3; i++)
+        ASSERT_EQ_INT(mc_h5_reader_get_n_frames(rd, i), 0);
+    size_t ne = 0;
+    const mc_event *e = mc_h5_reader_get_events(rd, &ne);
+    ASSERT_EQ_INT(ne, 1);
+    ASSERT_STR_EQ(e[0].text, "after the end");
+    ASSERT_EQ_INT(e[0].t_ns, ev.t_ns - mono0);
+    mc_h5_reader_destroy(rd);
+}
+
+TEST(config_errors)
+{
+    mc_source *src = make_source(&specs[0], 0, 1.0);
+    mc_session_info session = make_session();
+    mc_pipeline_config pc = mc_pipeline_config_default();
+    ASSERT_NEAR_F(pc.ring_s, 5, 0);
+    ASSERT_NEAR_F(pc.flush_s, 1, 0);
+    pc.sources = &src;
+    pc.n_sources = 1;
+    pc.writer.path = tmp_path("never.h5");
+    pc.writer.session = &session;
+    mc_pipeline *p = (mc_pipeline *)&p;
+    mc_diag d;
+
+    pc.n_sources = 0;
+    ASSERT_STATUS(mc_pipeline_create(&pc, &d, &p), MC_EINVAL);
+    ASSERT_TRUE(p == NULL);
+    ASSERT_TRUE(strstr(d.message, "source") != NULL);
+    pc.n_sources = 1;
+    pc.flush_s = 2; /* at least one flush a second */
+    ASSERT_STATUS(mc_pipeline_create(&pc, &d, &p), MC_EINVAL);
+    ASSERT_TRUE(strstr(d.message, "flush") != NULL);
+    pc.flush_s = 1;
+    pc.ring_s = 0;
+    ASSERT_STATUS(mc_pipeline_create(&pc, &d, &p), MC_EINVAL);
+    pc.ring_s = 5;
+    snprintf(session.subject, sizeof session.subject, "John Smith"); /* privacy rule */
+    ASSERT_STATUS(mc_pipeline_create(&pc, &d, &p), MC_EPRIVACY);
+    ASSERT_TRUE(p == NULL);
+    ASSERT_TRUE(access(pc.writer.path, F_OK) != 0); /* nothing created on refusal */
+    /* The caller's source is untouched by the failed create: it still delivers. */
+    mc_source_item item;
+    ASSERT_STATUS(mc_source_read(src, &item), MC_OK);
+    mc_pipeline_destroy(NULL);
+    mc_source_destroy(src);
+}
