@@ -328,22 +328,24 @@ def test_crash_kill9_info_recover():
               "same sample counts")
 
 
-def test_sigterm_closes_cleanly():
-    rec = path("term.h5")
-    proc = subprocess.Popen([MCIRC, "record", "-o", rec, *SIM_BASE, "--source",
-                             "ppg_finger=sim:ppg"], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.0)
-    proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=20)
-    check(proc.returncode == 0, f"SIGTERM exit {proc.returncode}: {err}")
-    check("recorded" in out, f"summary: {out!r}")
-    j = info_json(rec)
-    check(j["state"] == "closed", "closed cleanly after SIGTERM")
-    n = j["streams"][0]["samples"]
-    check(450 <= n <= 600, f"about 2 s of 250 Hz: {n}")
-    h = subprocess.run(["h5dump", "-H", rec], capture_output=True, text=True)
-    check(h.returncode == 0, "h5dump opens a cleanly closed recording")
+def test_sigterm_sigint_close_cleanly():
+    """Ctrl-C (SIGINT) and SIGTERM stop the recorder with everything written and closed."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        rec = path(f"stop_{int(sig)}.h5")
+        proc = subprocess.Popen([MCIRC, "record", "-o", rec, *SIM_BASE, "--source",
+                                 "ppg_finger=sim:ppg"], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(2.0)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=20)
+        check(proc.returncode == 0, f"{sig.name}: exit {proc.returncode}: {err}")
+        check("recorded" in out, f"summary: {out!r}")
+        j = info_json(rec)
+        check(j["state"] == "closed", f"closed cleanly after {sig.name}")
+        n = j["streams"][0]["samples"]
+        check(450 <= n <= 600, f"about 2 s of 250 Hz: {n}")
+        h = subprocess.run(["h5dump", "-H", rec], capture_output=True, text=True)
+        check(h.returncode == 0, "h5dump opens a cleanly closed recording")
 
 
 def test_demo():
