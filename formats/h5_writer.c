@@ -70,9 +70,13 @@ static hsize_t chunk_rows(double rate_hz, uint32_t n_channels)
     return rows;
 }
 
-/* Creates an extendible chunked dataset of `rank` 1 or 2 ({0} or {0, cols}). */
+/* Creates an extendible chunked dataset of `rank` 1 or 2 ({0} or {0, cols}).
+ * In a SWMR file, flushed every second, the chunk the rows are growing into is kept unfiltered:
+ * a flush then rewrites it in place instead of compressing it again and moving it (SWMR never
+ * reuses the space a moved chunk leaves); HDF5 compresses it once, when the dataset grows past
+ * it. The option needs the 1.10 format, which SWMR files have and plain files must not get. */
 static hid_t create_table(hid_t loc, const char *name, hid_t type, int rank, hsize_t cols,
-                          hsize_t rows_per_chunk, int compression, const void *fill)
+                          hsize_t rows_per_chunk, int compression, const void *fill, int swmr)
 {
     hsize_t dims[2] = {0, cols}, maxdims[2] = {H5S_UNLIMITED, cols},
             chunk[2] = {rows_per_chunk, cols};
@@ -85,6 +89,8 @@ static hid_t create_table(hid_t loc, const char *name, hid_t type, int rank, hsi
                              (compression > 0 && H5Pset_deflate(dcpl, (unsigned)compression) < 0)))
         goto done;
     if (fill && H5Pset_fill_value(dcpl, type, fill) < 0)
+        goto done;
+    if (swmr && H5Pset_chunk_opts(dcpl, H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS) < 0)
         goto done;
     d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
 done:
@@ -183,15 +189,16 @@ static mc_status create_stream(mc_h5_writer *w, hid_t streams, size_t i, int com
     s->group = H5Gcreate2(streams, info->name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (s->group < 0 || write_stream_attrs(s->group, info) < 0)
         return mc_diag_set(d, MC_EIO, -1, -1, "%s: cannot create stream '%s'", w->path, info->name);
-    s->data = create_table(s->group, MC_H5_DATA, H5T_NATIVE_FLOAT, 2, info->n_channels,
-                           chunk_rows(info->rate_hz, info->n_channels), compression, &nan_fill);
+    s->data =
+        create_table(s->group, MC_H5_DATA, H5T_NATIVE_FLOAT, 2, info->n_channels,
+                     chunk_rows(info->rate_hz, info->n_channels), compression, &nan_fill, w->swmr);
     if (info->rate_hz > 0)
         s->time_index = create_table(s->group, MC_H5_TIME_INDEX, H5T_NATIVE_INT64, 2, 2, 256,
-                                     compression, NULL);
+                                     compression, NULL, w->swmr);
     else
         s->time = create_table(s->group, MC_H5_TIME, H5T_NATIVE_INT64, 1, 1, chunk_rows(0, 2),
-                               compression, NULL);
-    s->gaps = create_table(s->group, MC_H5_GAPS, w->gap_type, 1, 1, 64, compression, NULL);
+                               compression, NULL, w->swmr);
+    s->gaps = create_table(s->group, MC_H5_GAPS, w->gap_type, 1, 1, 64, compression, NULL, w->swmr);
     if (s->data < 0 || (s->time < 0 && s->time_index < 0) || s->gaps < 0)
         return mc_diag_set(d, MC_EIO, -1, -1, "%s: cannot create the datasets of stream '%s'",
                            w->path, info->name);
@@ -235,11 +242,12 @@ static mc_status create_feature(mc_h5_writer *w, hid_t features, const mc_h5_fea
                            "%s: feature %s/%s is given twice or cannot be "
                            "created",
                            w->path, spec->stream, spec->feature);
-    f->t = create_table(f->group, MC_H5_FT_T, H5T_NATIVE_INT64, 1, 1, 1024, compression, NULL);
+    f->t = create_table(f->group, MC_H5_FT_T, H5T_NATIVE_INT64, 1, 1, 1024, compression, NULL,
+                        w->swmr);
     f->value = create_table(f->group, MC_H5_FT_VALUE, H5T_NATIVE_FLOAT, 1, 1, 1024, compression,
-                            &nan_fill);
+                            &nan_fill, w->swmr);
     f->status = create_table(f->group, MC_H5_FT_STATUS, H5T_NATIVE_UINT8, 1, 1, 1024, compression,
-                             &status_fill);
+                             &status_fill, w->swmr);
     if (f->t < 0 || f->value < 0 || f->status < 0 ||
         mc__h5_attr_str(f->group, MC_H5_ATTR_UNIT, spec->unit) < 0 ||
         mc__h5_attr_str(f->group, MC_H5_ATTR_ALGORITHM, spec->algorithm) < 0 ||
@@ -413,8 +421,8 @@ mc_status mc_h5_writer_create(const mc_h5_writer_config *cfg, mc_diag *d, mc_h5_
     H5Gclose(streams);
     if (st != MC_OK)
         goto fail;
-    w->events =
-        create_table(w->file, MC_H5_EVENTS, w->event_type, 1, 1, 64, cfg->compression, NULL);
+    w->events = create_table(w->file, MC_H5_EVENTS, w->event_type, 1, 1, 64, cfg->compression, NULL,
+                             w->swmr);
     hid_t features = create_ordered_group(w->file, MC_H5_FEATURES);
     if (w->events < 0 || features < 0) {
         if (features >= 0)
