@@ -31,10 +31,10 @@
 
 enum {
     RATE_HZ = 250,
-    BLOCK_FRAMES = 25,      /* 0.1 s, as `mcirc record` delivers */
+    BLOCK_FRAMES = 25, /* 0.1 s, as `mcirc record` delivers */
     BLOCKS_PER_S = RATE_HZ / BLOCK_FRAMES,
-    POOL_S = 64,            /* seconds of distinct data per stream, cycled (> one 16 s chunk) */
-    ANCHOR_EVERY_S = 10,    /* the clock fit's default anchor interval */
+    POOL_S = 64,         /* seconds of distinct data per stream, cycled (> one 16 s chunk) */
+    ANCHOR_EVERY_S = 10, /* the clock fit's default anchor interval */
     MAX_STREAMS = 64,
     MAX_CHANNELS = 8,
 };
@@ -61,7 +61,7 @@ typedef struct result {
     int64_t samples;   /* frames x channels, all streams */
     int64_t raw_bytes; /* samples x 4 */
     int64_t file_bytes;
-    long chunk_rows;   /* HDF5 only, of the first stream's data */
+    long chunk_rows; /* HDF5 only, of the first stream's data */
 } result;
 
 static char dir[512];
@@ -150,9 +150,10 @@ static float *make_pool(uint32_t n_streams, uint32_t n_channels)
             double ph = two_pi * uniform();
             for (size_t k = 0; k < frames; k++) {
                 double t = (double)k / RATE_HZ;
-                double x = dc + amp * (sin(two_pi * hr * t + ph) + 0.35 * sin(2 * two_pi * hr * t))
-                           + 0.3 * amp * sin(two_pi * rr * t) + 0.5 * sin(two_pi * t / 45.0)
-                           + 0.004 * amp * gauss();
+                double x = dc +
+                           amp * (sin(two_pi * hr * t + ph) + 0.35 * sin(2 * two_pi * hr * t)) +
+                           0.3 * amp * sin(two_pi * rr * t) + 0.5 * sin(two_pi * t / 45.0) +
+                           0.004 * amp * gauss();
                 pool[((size_t)s * frames + k) * n_channels + c] = (float)x;
             }
         }
@@ -354,10 +355,10 @@ static void print_row(const char *name, const result *r, double spread, uint32_t
         snprintf(per_flush, sizeof per_flush, "%.2f", r->flush_s / r->data_s * 1e3);
     printf("  %-20s %6.0f %6.2f %5.0f %6.2f %9.3f %8.0f %9.0f %6.3f %6.2f %6.2f %6s %6.2f %8.2f "
            "%6.1f %5s\n",
-           name, r->data_s, r->wall_s, 100.0 * spread, r->cpu_s, msps(r),
-           r->wall_s / frames * 1e9, r->data_s / r->wall_s, r->create_s, r->write_s, r->flush_s,
-           per_flush, r->close_s, (double)r->file_bytes / 1e6,
-           100.0 * (double)r->file_bytes / (double)r->raw_bytes, ratio_text);
+           name, r->data_s, r->wall_s, 100.0 * spread, r->cpu_s, msps(r), r->wall_s / frames * 1e9,
+           r->data_s / r->wall_s, r->create_s, r->write_s, r->flush_s, per_flush, r->close_s,
+           (double)r->file_bytes / 1e6, 100.0 * (double)r->file_bytes / (double)r->raw_bytes,
+           ratio_text);
     fflush(stdout);
 }
 
@@ -447,15 +448,15 @@ int main(int argc, char **argv)
                              "%-4s %-26s c%d, %-9s: HDF5 %7.3f vs fwrite %7.3f Msample/s = "
                              "%.2fx%s",
                              ratio >= target_ratio ? "PASS" : "MISS", cfg->label, levels[v],
-                             flush ? "flush 1 s" : "no flush", msps(&median[v]),
-                             msps(&median[0]), ratio,
-                             levels[v] == 4 && flush ? "  <- as recorded (default)" : "");
+                             flush ? "flush 1 s" : "no flush", msps(&median[v]), msps(&median[0]),
+                             ratio, levels[v] == 4 && flush ? "  <- as recorded (default)" : "");
             }
         }
         free(pool);
     }
     printf("\nverdicts against the target HDF5 >= %.1fx fwrite (the bench reports; it does not "
-           "fail on a MISS):\n", target_ratio);
+           "fail on a MISS):\n",
+           target_ratio);
     for (int i = 0; i < n_verdicts; i++)
         printf("  %s\n", verdicts[i]);
     remove_dir();

@@ -52,10 +52,14 @@ static run_result run_sim(const char *mcirc, const char *path, long duration_s)
 {
     char duration[32];
     snprintf(duration, sizeof duration, "%ld", duration_s);
-    const char *const args[] = {mcirc,      "sim",         "-o",        path,
-                                "--duration", duration,    "--subject", "BENCH-1",
-                                "--session", "baseline",   "--stream",  "ppg_finger=ppg",
-                                "--stream",  "ldf_forearm=ldf", NULL};
+    const char *const args[] = {mcirc,        "sim",
+                                "-o",         path,
+                                "--duration", duration,
+                                "--subject",  "BENCH-1",
+                                "--session",  "baseline",
+                                "--stream",   "ppg_finger=ppg",
+                                "--stream",   "ldf_forearm=ldf",
+                                NULL};
     run_result r;
     memset(&r, 0, sizeof r);
     unlink(path);
@@ -107,8 +111,8 @@ static void print_row(const char *name, long duration_s, const run_result *r)
 {
     double frames = (double)duration_s * (ppg_hz + ldf_hz);
     printf("  %-6s %8ld %8.2f %7.2f %7.2f %9.0f %8.1f %11.1f %9.1f %9.2f\n", name, duration_s,
-           r->wall_s, r->user_s, r->sys_s, (double)duration_s / r->wall_s,
-           r->wall_s / frames * 1e9, r->maxrss_mb, (double)r->file_bytes / 1e6,
+           r->wall_s, r->user_s, r->sys_s, (double)duration_s / r->wall_s, r->wall_s / frames * 1e9,
+           r->maxrss_mb, (double)r->file_bytes / 1e6,
            (double)r->file_bytes * 8.0 / (double)duration_s / 1e3);
     fflush(stdout);
 }
@@ -140,8 +144,8 @@ int main(int argc, char **argv)
 
     printf("\n  peak RSS 24 h %.1f MiB vs 1 h %.1f MiB: %+.1f MiB (x%.2f) for 24x the data, "
            "%.2f MiB per hour of data\n",
-           h24.maxrss_mb, h1.maxrss_mb, h24.maxrss_mb - h1.maxrss_mb,
-           h24.maxrss_mb / h1.maxrss_mb, (h24.maxrss_mb - h1.maxrss_mb) / 23.0);
+           h24.maxrss_mb, h1.maxrss_mb, h24.maxrss_mb - h1.maxrss_mb, h24.maxrss_mb / h1.maxrss_mb,
+           (h24.maxrss_mb - h1.maxrss_mb) / 23.0);
     int flat = h24.maxrss_mb < target_rss_mb && h24.maxrss_mb <= h1.maxrss_mb * 1.25 + 4.0;
     printf("  %s memory: 24 h peak RSS %.1f MiB < %.0f MiB and flat (<= 1 h x1.25 + 4 MiB)\n",
            flat ? "PASS" : "MISS", h24.maxrss_mb, target_rss_mb);
