@@ -44,7 +44,7 @@ static int parse_number(const char *s, size_t n, double *out)
 mc_status mc_event_line_parse(const char *line, size_t len, mc_event *ev, mc_diag *d)
 {
     memset(ev, 0, sizeof *ev);
-    ev->value = NAN;
+    ev->value = (double)NAN;
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' || is_space(line[len - 1])))
         len--;
     size_t i = skip_spaces(line, 0, len);

@@ -78,7 +78,8 @@ static herr_t collect_name(hid_t g, const char *name, const H5L_info_t *info, vo
     return 0;
 }
 
-/* Lists a group's members in creation order when the group tracks it, else by name. */
+/* Lists a group's members in creation order when the group tracks it, else by name. On failure
+ * the list is empty and owns nothing. */
 static int list_members(hid_t g, name_list *l)
 {
     memset(l, 0, sizeof *l);
@@ -88,9 +89,14 @@ static int list_members(hid_t g, name_list *l)
         l->bad = 0;
         idx = 0;
         if (H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name, l) < 0)
-            return -1;
+            l->bad = 1;
     }
-    return l->bad ? -1 : 0;
+    if (l->bad) {
+        free(l->names);
+        memset(l, 0, sizeof *l);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- streams ------------------------------------------------------------------------------ */
@@ -212,7 +218,8 @@ static mc_status load_stream_tables(mc_h5_reader *r, rd_stream *s)
         if (k < 0)
             return MC_EIO;
         if (k > 0) {
-            s->anchors = malloc((size_t)k * 2 * sizeof *s->anchors);
+            /* calloc checks k * 2 * 8 for overflow: a damaged extent must not wrap. */
+            s->anchors = calloc((size_t)k, 2 * sizeof *s->anchors);
             if (!s->anchors)
                 return MC_ENOMEM;
             if (mc__h5_read_rows(s->time_index, H5T_NATIVE_INT64, 0, k, 2, s->anchors) < 0)
@@ -234,7 +241,7 @@ static mc_status load_stream_tables(mc_h5_reader *r, rd_stream *s)
         if (g > 0) {
             mc__gap_row *raw = calloc((size_t)g, sizeof *raw);
             s->gap_rows = calloc((size_t)g, sizeof *s->gap_rows);
-            hid_t gt = mc__h5_gap_type();
+            hid_t gt = mc__h5_gap_type(mc__h5_table_cset(s->gaps));
             int rc =
                 raw && s->gap_rows && gt >= 0 ? mc__h5_read_rows(s->gaps, gt, 0, g, 1, raw) : -1;
             if (gt >= 0)
@@ -435,7 +442,7 @@ static mc_status load_events(mc_h5_reader *r)
     if (n == 0)
         return MC_OK;
     r->event_rows = calloc((size_t)n, sizeof *r->event_rows);
-    hid_t et = mc__h5_event_type();
+    hid_t et = mc__h5_event_type(mc__h5_table_cset(r->events));
     int rc =
         r->event_rows && et >= 0 ? mc__h5_read_rows(r->events, et, 0, n, 1, r->event_rows) : -1;
     if (et >= 0)
@@ -504,14 +511,17 @@ static mc_status open_features(mc_h5_reader *r, mc_diag *d)
                                  r->path, streams.names[i], feats.names[k]);
                 break;
             }
-            f->spec =
-                (mc_h5_feature_spec){f->text[0], f->text[1], f->text[2], f->text[3], f->text[4]};
             int64_t a = mc__h5_rows(f->t), b = mc__h5_rows(f->value), c = mc__h5_rows(f->status);
             f->n = a < b ? a : b;
             f->n = c < f->n ? c : f->n;
         }
         free(feats.names);
         H5Gclose(sg);
+    }
+    /* The strings live inside r->features, which realloc may have moved: point at them last. */
+    for (size_t k = 0; k < r->n_features; k++) {
+        rd_feature *f = &r->features[k];
+        f->spec = (mc_h5_feature_spec){f->text[0], f->text[1], f->text[2], f->text[3], f->text[4]};
     }
     free(streams.names);
     H5Gclose(fg);
@@ -824,7 +834,9 @@ int64_t mc_h5_reader_get_n_feature_values(const mc_h5_reader *r, size_t k)
 mc_status mc_h5_reader_read_feature(mc_h5_reader *r, size_t k, int64_t first, size_t n,
                                     int64_t *t_ns, float *value, uint8_t *status)
 {
-    if (k >= r->n_features || first < 0 || first + (int64_t)n > r->features[k].n)
+    /* Compared without first + n, which overflows for a first near INT64_MAX. */
+    if (k >= r->n_features || first < 0 || first > r->features[k].n ||
+        (uint64_t)n > (uint64_t)(r->features[k].n - first))
         return MC_EINVAL;
     mc__h5_quiet();
     rd_feature *f = &r->features[k];

@@ -10,18 +10,23 @@
 #include "formats/h5_reader.h"
 #include "formats/h5_writer.h"
 
-enum { COPY_FRAMES = 65536 };
+/* Samples copied per step: at most 4 Mi floats (16 MiB), so that a stream with many channels
+ * does not need a huge buffer, and at most what the stream holds. */
+enum { COPY_SAMPLES = 1 << 22 };
 
 static mc_status copy_stream(mc_h5_reader *r, mc_h5_writer *w, size_t i, mc_h5_recover_stats *s)
 {
     const mc_stream_info *info = mc_h5_reader_get_stream(r, i);
     int64_t n = mc_h5_reader_get_n_frames(r, i);
     int irregular = info->rate_hz <= 0;
-    float *buf = malloc((size_t)COPY_FRAMES * info->n_channels * sizeof *buf);
-    int64_t *t = irregular ? malloc(COPY_FRAMES * sizeof *t) : NULL;
+    int64_t step = COPY_SAMPLES / info->n_channels;
+    if (step > n)
+        step = n > 0 ? n : 1;
+    float *buf = calloc((size_t)step * info->n_channels, sizeof *buf);
+    int64_t *t = irregular ? calloc((size_t)step, sizeof *t) : NULL;
     mc_status st = buf && (t || !irregular) ? MC_OK : MC_ENOMEM;
-    for (int64_t first = 0; st == MC_OK && first < n; first += COPY_FRAMES) {
-        uint32_t k = (uint32_t)(n - first < COPY_FRAMES ? n - first : COPY_FRAMES);
+    for (int64_t first = 0; st == MC_OK && first < n; first += step) {
+        uint32_t k = (uint32_t)(n - first < step ? n - first : step);
         st = mc_h5_reader_read(r, i, first, k, buf);
         if (st == MC_OK && irregular)
             st = mc_h5_reader_read_times(r, i, first, k, t);
@@ -50,9 +55,9 @@ static mc_status copy_features(mc_h5_reader *r, mc_h5_writer *w, mc_h5_recover_s
         int64_t n = mc_h5_reader_get_n_feature_values(r, k);
         if (n <= 0)
             continue;
-        int64_t *t = malloc((size_t)n * sizeof *t);
-        float *v = malloc((size_t)n * sizeof *v);
-        uint8_t *q = malloc((size_t)n);
+        int64_t *t = calloc((size_t)n, sizeof *t);
+        float *v = calloc((size_t)n, sizeof *v);
+        uint8_t *q = calloc((size_t)n, 1);
         st = t && v && q ? mc_h5_reader_read_feature(r, k, 0, (size_t)n, t, v, q) : MC_ENOMEM;
         if (st == MC_OK)
             st = mc_h5_writer_write_feature(w, k, (size_t)n, t, v, q);

@@ -12,13 +12,13 @@ void mc__h5_quiet(void)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
-hid_t mc__h5_fixed_string(size_t size)
+hid_t mc__h5_fixed_string(size_t size, H5T_cset_t cset)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
     if (t < 0)
         return -1;
     if (H5Tset_size(t, size) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
-        H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+        H5Tset_cset(t, cset) < 0) {
         H5Tclose(t);
         return -1;
     }
@@ -52,24 +52,25 @@ static hid_t compound(size_t size, field *fields, size_t n)
     return t;
 }
 
-hid_t mc__h5_gap_type(void)
+hid_t mc__h5_gap_type(H5T_cset_t cset)
 {
     field f[] = {
         {MC_H5_GAP_FIRST, offsetof(mc__gap_row, first_index), H5T_NATIVE_INT64, 0},
         {MC_H5_GAP_COUNT, offsetof(mc__gap_row, n_missing), H5T_NATIVE_INT64, 0},
-        {MC_H5_GAP_REASON, offsetof(mc__gap_row, reason), mc__h5_fixed_string(MC_H5_GAP_REASON_LEN),
-         1},
+        {MC_H5_GAP_REASON, offsetof(mc__gap_row, reason),
+         mc__h5_fixed_string(MC_H5_GAP_REASON_LEN, cset), 1},
     };
     return compound(sizeof(mc__gap_row), f, 3);
 }
 
-hid_t mc__h5_event_type(void)
+hid_t mc__h5_event_type(H5T_cset_t cset)
 {
     field f[] = {
         {MC_H5_EV_T, offsetof(mc_event, t_ns), H5T_NATIVE_INT64, 0},
-        {MC_H5_EV_STREAM, offsetof(mc_event, stream), mc__h5_fixed_string(MC_EVENT_STREAM_LEN), 1},
-        {MC_H5_EV_KIND, offsetof(mc_event, kind), mc__h5_fixed_string(MC_EVENT_KIND_LEN), 1},
-        {MC_H5_EV_TEXT, offsetof(mc_event, text), mc__h5_fixed_string(MC_EVENT_TEXT_LEN), 1},
+        {MC_H5_EV_STREAM, offsetof(mc_event, stream),
+         mc__h5_fixed_string(MC_EVENT_STREAM_LEN, cset), 1},
+        {MC_H5_EV_KIND, offsetof(mc_event, kind), mc__h5_fixed_string(MC_EVENT_KIND_LEN, cset), 1},
+        {MC_H5_EV_TEXT, offsetof(mc_event, text), mc__h5_fixed_string(MC_EVENT_TEXT_LEN, cset), 1},
         {MC_H5_EV_VALUE, offsetof(mc_event, value), H5T_NATIVE_DOUBLE, 0},
     };
     return compound(sizeof(mc_event), f, 5);
@@ -189,8 +190,8 @@ static int read_strings(hid_t obj, const char *name, size_t n, char *bufs, size_
     } else {
         size_t len = H5Tget_size(ft);
         char *raw = len > 0 ? calloc(n, len + 1) : NULL;
-        hid_t mt = mc__h5_fixed_string(len + 1);
-        if (raw && mt >= 0 && H5Tset_cset(mt, H5Tget_cset(ft)) >= 0 && H5Aread(a, mt, raw) >= 0) {
+        hid_t mt = mc__h5_fixed_string(len + 1, H5Tget_cset(ft));
+        if (raw && mt >= 0 && H5Aread(a, mt, raw) >= 0) {
             for (size_t i = 0; i < n; i++)
                 snprintf(bufs + i * cap, cap, "%.*s", (int)len, raw + i * (len + 1));
             rc = 0;
@@ -285,4 +286,25 @@ int mc__h5_read_rows(hid_t dset, hid_t mem_type, int64_t first, int64_t n, size_
         H5Sclose(ms);
     H5Sclose(fs);
     return rc;
+}
+
+H5T_cset_t mc__h5_table_cset(hid_t dset)
+{
+    H5T_cset_t cset = H5T_CSET_UTF8;
+    hid_t t = H5Dget_type(dset);
+    if (t < 0)
+        return cset;
+    int n = H5Tget_class(t) == H5T_COMPOUND ? H5Tget_nmembers(t) : 0;
+    for (int i = 0; i < n; i++) {
+        hid_t m = H5Tget_member_type(t, (unsigned)i);
+        int found = m >= 0 && H5Tget_class(m) == H5T_STRING;
+        if (found)
+            cset = H5Tget_cset(m);
+        if (m >= 0)
+            H5Tclose(m);
+        if (found)
+            break;
+    }
+    H5Tclose(t);
+    return cset;
 }

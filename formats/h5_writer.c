@@ -405,8 +405,8 @@ mc_status mc_h5_writer_create(const mc_h5_writer_config *cfg, mc_diag *d, mc_h5_
     st = open_file(w, cfg, d);
     if (st != MC_OK)
         goto fail;
-    w->gap_type = mc__h5_gap_type();
-    w->event_type = mc__h5_event_type();
+    w->gap_type = mc__h5_gap_type(H5T_CSET_UTF8);
+    w->event_type = mc__h5_event_type(H5T_CSET_UTF8);
     if (w->gap_type < 0 || w->event_type < 0 || write_root_attrs(w, cfg) < 0) {
         st = mc_diag_set(d, MC_EIO, -1, -1, "%s: cannot write the session attributes", w->path);
         goto fail;

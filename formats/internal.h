@@ -23,10 +23,14 @@ typedef struct mc__gap_row {
  * the setting per thread in thread-safe builds, so every entry point calls it. */
 void mc__h5_quiet(void);
 
-/* Memory (= file) types of the compound tables and of fixed strings; close with H5Tclose. */
-hid_t mc__h5_gap_type(void);
-hid_t mc__h5_event_type(void);
-hid_t mc__h5_fixed_string(size_t size);
+/* Memory (= file) types of the compound tables and of fixed strings; close with H5Tclose.
+ * mcirc writes UTF-8; files from other tools (h5py) may hold ASCII, and HDF5 does not convert
+ * between the two, so a reader asks for the character set the file uses (mc__h5_table_cset). */
+hid_t mc__h5_gap_type(H5T_cset_t cset);
+hid_t mc__h5_event_type(H5T_cset_t cset);
+hid_t mc__h5_fixed_string(size_t size, H5T_cset_t cset);
+/* Character set of the first string field of a table's compound type (UTF-8 when it has none). */
+H5T_cset_t mc__h5_table_cset(hid_t dset);
 
 /* Writing attributes (objects must not be in SWMR mode yet). Return 0 on success, -1 on error. */
 int mc__h5_attr_str(hid_t obj, const char *name, const char *value);

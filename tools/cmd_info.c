@@ -36,7 +36,7 @@ static mc_status summarise(mc_h5_reader *r, size_t i, stream_summary *s)
     const mc_h5_gap *gaps = mc_h5_reader_get_gaps(r, i, &s->gaps);
     for (size_t k = 0; k < s->gaps; k++)
         s->missing += gaps[k].n_missing;
-    s->t_first_s = s->t_last_s = NAN;
+    s->t_first_s = s->t_last_s = (double)NAN;
     if (s->samples <= 0)
         return MC_OK;
     int64_t t0, t1;

@@ -42,7 +42,7 @@ TEST(invalid_refused)
     s.rate_hz = -1;
     ASSERT_STATUS(mc_stream_info_check(&s, &d), MC_EINVAL);
     s = good();
-    s.rate_hz = NAN;
+    s.rate_hz = (double)NAN;
     ASSERT_STATUS(mc_stream_info_check(&s, &d), MC_EINVAL);
     mc_channel_info dup[] = {{"ir", "", 1, 0}, {"ir", "", 1, 0}};
     s = good();

@@ -126,7 +126,7 @@ static void fill_session(mc_h5_writer *w)
     snprintf(ev.kind, sizeof ev.kind, "occlusion_start");
     snprintf(ev.stream, sizeof ev.stream, "nirs_thenar");
     snprintf(ev.text, sizeof ev.text, "cuff 250 mmHg");
-    ev.value = NAN;
+    ev.value = (double)NAN;
     ASSERT_STATUS(mc_h5_writer_write_event(w, &ev), MC_OK);
     snprintf(ev.kind, sizeof ev.kind, "mottling");
     ev.text[0] = '\0';
@@ -571,4 +571,52 @@ TEST(reader_rejects_malformed)
     ASSERT_STATUS(mc_h5_reader_open(other, &d, &r), MC_EFORMAT);
     ASSERT_TRUE(strstr(d.message, "/streams/broken/data") != NULL);
     ASSERT_TRUE(r == NULL);
+}
+
+TEST(reads_ascii_tables)
+{
+    /* h5py writes fixed-length strings as ASCII; HDF5 converts neither way between ASCII and
+     * UTF-8, so the reader must ask for the set the file holds. */
+    const char *path = tmp_path("ascii.h5");
+    mc_h5_writer *w = make_writer(path, 0);
+    write_ppg(w, 0, 10);
+    ASSERT_STATUS(mc_h5_writer_finish(w, NULL), MC_OK);
+    mc_h5_writer_destroy(w);
+    hid_t fid = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_TRUE(H5Ldelete(fid, "events", H5P_DEFAULT) >= 0);
+    struct row {
+        int64_t t_ns;
+        char kind[16];
+        double value;
+    } rows[2] = {{1000, "mottling", 2}, {2000, "note", 0}};
+    hid_t str = H5Tcopy(H5T_C_S1);
+    H5Tset_size(str, 16);
+    H5Tset_cset(str, H5T_CSET_ASCII);
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(struct row));
+    H5Tinsert(t, "t_ns", offsetof(struct row, t_ns), H5T_NATIVE_INT64);
+    H5Tinsert(t, "kind", offsetof(struct row, kind), str);
+    H5Tinsert(t, "value", offsetof(struct row, value), H5T_NATIVE_DOUBLE);
+    hsize_t dims[1] = {2};
+    hid_t sp = H5Screate_simple(1, dims, NULL);
+    hid_t ds = H5Dcreate2(fid, "events", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_TRUE(H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) >= 0);
+    H5Dclose(ds);
+    H5Sclose(sp);
+    H5Tclose(t);
+    H5Tclose(str);
+    H5Fclose(fid);
+    mc_h5_reader *r = NULL;
+    mc_diag d;
+    mc_status st = mc_h5_reader_open(path, &d, &r);
+    if (st != MC_OK)
+        fprintf(stderr, "%s\n", d.message);
+    ASSERT_STATUS(st, MC_OK);
+    size_t ne;
+    const mc_event *ev = mc_h5_reader_get_events(r, &ne);
+    ASSERT_EQ_INT(ne, 2);
+    ASSERT_STR_EQ(ev[0].kind, "mottling");
+    ASSERT_NEAR_F(ev[0].value, 2, 0);
+    ASSERT_STR_EQ(ev[1].kind, "note");
+    ASSERT_STR_EQ(ev[1].text, ""); /* a field the file lacks reads as empty */
+    mc_h5_reader_destroy(r);
 }
