@@ -203,7 +203,7 @@ static long chunk_rows_of(const char *path)
 static result run_h5(const bench_config *cfg, const float *pool, double data_s, int compression,
                      int flush, const char *path)
 {
-    char names[MAX_STREAMS][8], ch_names[MAX_CHANNELS][8];
+    char names[MAX_STREAMS][16], ch_names[MAX_CHANNELS][16];
     mc_channel_info ch[MAX_CHANNELS];
     mc_stream_info st[MAX_STREAMS];
     for (uint32_t c = 0; c < cfg->n_channels; c++) {

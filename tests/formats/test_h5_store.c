@@ -10,20 +10,7 @@
 #include "formats/h5_reader.h"
 #include "formats/h5_writer.h"
 #include "tests/harness.h"
-
-static char dir[256];
-
-static const char *tmp_path(const char *name)
-{
-    static char path[512];
-    if (!dir[0]) {
-        const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-        snprintf(dir, sizeof dir, "%s/mc_h5_XXXXXX", base);
-        ASSERT_TRUE(mkdtemp(dir) != NULL);
-    }
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    return path;
-}
+#include "tests/util.h"
 
 static mc_session_info session(void)
 {
@@ -258,7 +245,7 @@ static void check_session(const char *path, mc_h5_file_state want_state)
 
 TEST(round_trip_swmr)
 {
-    const char *path = tmp_path("swmr.h5");
+    const char *path = mc_test_tmp_path("swmr.h5");
     mc_h5_writer *w = make_writer(path, 1);
     struct stat sb;
     ASSERT_EQ_INT(stat(path, &sb), 0); /* a SWMR recording is visible from the start */
@@ -270,7 +257,7 @@ TEST(round_trip_swmr)
 
 TEST(round_trip_plain)
 {
-    const char *path = tmp_path("plain.h5");
+    const char *path = mc_test_tmp_path("plain.h5");
     mc_h5_writer *w = make_writer(path, 0);
     struct stat sb;
     ASSERT_TRUE(stat(path, &sb) != 0); /* a plain file appears only when it is complete */
@@ -282,14 +269,14 @@ TEST(round_trip_plain)
 
 TEST(plain_abandoned_leaves_nothing)
 {
-    const char *path = tmp_path("abandoned.h5");
+    const char *path = mc_test_tmp_path("abandoned.h5");
     mc_h5_writer *w = make_writer(path, 0);
     write_ppg(w, 0, 100);
     mc_h5_writer_destroy(w);
     struct stat sb;
     ASSERT_TRUE(stat(path, &sb) != 0);
     char cmd[600];
-    snprintf(cmd, sizeof cmd, "ls -A %s | grep -c abandoned", dir);
+    snprintf(cmd, sizeof cmd, "ls -A %s | grep -c abandoned", mc_test_tmp_dir());
     FILE *p = popen(cmd, "r");
     int count = -1;
     ASSERT_TRUE(fscanf(p, "%d", &count) == 1);
@@ -299,7 +286,7 @@ TEST(plain_abandoned_leaves_nothing)
 
 TEST(never_overwrites)
 {
-    const char *path = tmp_path("existing.h5");
+    const char *path = mc_test_tmp_path("existing.h5");
     FILE *f = fopen(path, "w");
     fputs("precious", f);
     fclose(f);
@@ -327,7 +314,7 @@ TEST(never_overwrites)
 TEST(race_on_publish_keeps_both)
 {
     /* Another process takes the name between create and finish: the existing file wins. */
-    const char *path = tmp_path("race.h5");
+    const char *path = mc_test_tmp_path("race.h5");
     mc_h5_writer *w = make_writer(path, 0);
     write_ppg(w, 0, 25);
     FILE *f = fopen(path, "w");
@@ -360,7 +347,7 @@ TEST(create_errors)
     ASSERT_STATUS(mc_h5_writer_create(&cfg, &d, &w), MC_EIO);
     ASSERT_TRUE(strstr(d.message, "No such file or directory") != NULL);
 
-    cfg.path = tmp_path("errors.h5");
+    cfg.path = mc_test_tmp_path("errors.h5");
     snprintf(s.subject, sizeof s.subject, "John Smith");
     ASSERT_STATUS(mc_h5_writer_create(&cfg, &d, &w), MC_EPRIVACY);
     cfg.allow_id = 1;
@@ -369,7 +356,7 @@ TEST(create_errors)
     cfg.allow_id = 0;
     snprintf(s.subject, sizeof s.subject, "ICU-1");
 
-    cfg.path = tmp_path("dup.h5");
+    cfg.path = mc_test_tmp_path("dup.h5");
     st[1].name = "ppg_finger";
     ASSERT_STATUS(mc_h5_writer_create(&cfg, &d, &w), MC_EINVAL);
     ASSERT_TRUE(strstr(d.message, "twice") != NULL);
@@ -388,7 +375,7 @@ TEST(create_errors)
 
 TEST(write_errors)
 {
-    mc_h5_writer *w = make_writer(tmp_path("write_errors.h5"), 0);
+    mc_h5_writer *w = make_writer(mc_test_tmp_path("write_errors.h5"), 0);
     float buf[200] = {0};
     int64_t t = 0;
     ASSERT_STATUS(mc_h5_writer_write(w, 0, 0, 50, buf, NULL), MC_OK);
@@ -405,30 +392,6 @@ TEST(write_errors)
     ASSERT_STATUS(mc_h5_writer_write(w, 0, 50, 1, buf, NULL), MC_EINVAL); /* after finish */
     ASSERT_STATUS(mc_h5_writer_finish(w, NULL), MC_ESTATE);
     mc_h5_writer_destroy(w);
-}
-
-/* Runs helper case `name` in a new process (fork + exec of this test program): HDF5 shares a
- * file that is open in the same process, even across fork, so only a fresh process sees the file
- * as a reader at the bedside would. The helper finds the file in MC_TEST_FILE. */
-static pid_t start_helper(const char *name, const char *path)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    ASSERT_TRUE(pid >= 0);
-    if (pid == 0) {
-        setenv("MC_TEST_FILE", path, 1);
-        execl("/proc/self/exe", "test_h5_store", name, (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
-static void wait_helper(pid_t pid)
-{
-    int status = 0;
-    ASSERT_EQ_INT(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status));
-    ASSERT_EQ_INT(WEXITSTATUS(status), 0);
 }
 
 HELPER(helper_expect_500_open)
@@ -473,21 +436,21 @@ HELPER(helper_expect_closed)
 
 TEST(swmr_read_while_writing)
 {
-    const char *path = tmp_path("live.h5");
+    const char *path = mc_test_tmp_path("live.h5");
     mc_h5_writer *w = make_writer(path, 1);
     write_ppg(w, 0, 500);
     ASSERT_STATUS(mc_h5_writer_flush(w), MC_OK);
-    wait_helper(start_helper("helper_expect_500_open", path));
+    mc_test_run_helper("helper_expect_500_open", path);
     write_ppg(w, 500, 300);
     mc_event ev;
     memset(&ev, 0, sizeof ev);
     snprintf(ev.kind, sizeof ev.kind, "note");
     ASSERT_STATUS(mc_h5_writer_write_event(w, &ev), MC_OK);
     ASSERT_STATUS(mc_h5_writer_flush(w), MC_OK);
-    wait_helper(start_helper("helper_expect_800_open", path));
+    mc_test_run_helper("helper_expect_800_open", path);
     ASSERT_STATUS(mc_h5_writer_finish(w, NULL), MC_OK);
     mc_h5_writer_destroy(w);
-    wait_helper(start_helper("helper_expect_closed", path));
+    mc_test_run_helper("helper_expect_closed", path);
 }
 
 HELPER(helper_refresh_follows)
@@ -507,16 +470,16 @@ HELPER(helper_refresh_follows)
 
 TEST(swmr_refresh_follows_writer)
 {
-    const char *path = tmp_path("follow.h5");
+    const char *path = mc_test_tmp_path("follow.h5");
     mc_h5_writer *w = make_writer(path, 1);
     write_ppg(w, 0, 500);
     ASSERT_STATUS(mc_h5_writer_flush(w), MC_OK);
-    pid_t pid = start_helper("helper_refresh_follows", path);
+    pid_t pid = mc_test_start_helper("helper_refresh_follows", path);
     struct timespec ts = {0, 300000000};
     nanosleep(&ts, NULL);
     write_ppg(w, 500, 300);
     ASSERT_STATUS(mc_h5_writer_flush(w), MC_OK);
-    wait_helper(pid);
+    mc_test_wait_helper(pid);
     ASSERT_STATUS(mc_h5_writer_finish(w, NULL), MC_OK);
     mc_h5_writer_destroy(w);
 }
@@ -525,9 +488,9 @@ TEST(reader_rejects_malformed)
 {
     mc_h5_reader *r = (mc_h5_reader *)1;
     mc_diag d;
-    ASSERT_STATUS(mc_h5_reader_open(tmp_path("missing.h5"), &d, &r), MC_ENOTFOUND);
+    ASSERT_STATUS(mc_h5_reader_open(mc_test_tmp_path("missing.h5"), &d, &r), MC_ENOTFOUND);
     ASSERT_TRUE(r == NULL);
-    const char *text = tmp_path("text.h5");
+    const char *text = mc_test_tmp_path("text.h5");
     FILE *f = fopen(text, "w");
     fputs("not hdf5 at all\n", f);
     fclose(f);
@@ -535,7 +498,7 @@ TEST(reader_rejects_malformed)
     ASSERT_TRUE(strstr(d.message, "not an HDF5 file") != NULL);
 
     /* An HDF5 file that is not a session, then one with a wrong version, then a bad stream. */
-    const char *other = tmp_path("other.h5");
+    const char *other = mc_test_tmp_path("other.h5");
     hid_t fid = H5Fcreate(other, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
     H5Fclose(fid);
     ASSERT_STATUS(mc_h5_reader_open(other, &d, &r), MC_EFORMAT);
@@ -577,7 +540,7 @@ TEST(reads_ascii_tables)
 {
     /* h5py writes fixed-length strings as ASCII; HDF5 converts neither way between ASCII and
      * UTF-8, so the reader must ask for the set the file holds. */
-    const char *path = tmp_path("ascii.h5");
+    const char *path = mc_test_tmp_path("ascii.h5");
     mc_h5_writer *w = make_writer(path, 0);
     write_ppg(w, 0, 10);
     ASSERT_STATUS(mc_h5_writer_finish(w, NULL), MC_OK);

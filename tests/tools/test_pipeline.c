@@ -14,40 +14,9 @@
 #include "formats/h5_reader.h"
 #include "tools/pipeline.h"
 #include "tests/harness.h"
+#include "tests/util.h"
 
 /* ---- Helpers --------------------------------------------------------------------------------- */
-
-static char dir[256];
-
-static void remove_dir(void)
-{
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        char path[512];
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-        closedir(d);
-    }
-    rmdir(dir);
-}
-
-static const char *tmp_path(const char *name)
-{
-    static char path[512];
-    if (!dir[0]) {
-        const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-        snprintf(dir, sizeof dir, "%s/mc_pl_XXXXXX", base);
-        ASSERT_TRUE(mkdtemp(dir) != NULL);
-        atexit(remove_dir);
-    }
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    return path;
-}
 
 static int64_t ms(double v)
 {
@@ -194,24 +163,6 @@ static double worst_time_error(mc_h5_reader *rd, size_t stream, double rate, int
     return worst;
 }
 
-/* Runs helper case `name` in a new process (fork + exec of this program): it opens the file as
- * any other program would, which is how a closed or still-open file is told apart. */
-static void run_helper(const char *name, const char *path)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    ASSERT_TRUE(pid >= 0);
-    if (pid == 0) {
-        setenv("MC_TEST_FILE", path, 1);
-        execl("/proc/self/exe", "test_pipeline", name, (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    ASSERT_EQ_INT(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status));
-    ASSERT_EQ_INT(WEXITSTATUS(status), 0);
-}
-
 HELPER(helper_expect_closed)
 {
     mc_h5_reader *rd = NULL;
@@ -260,7 +211,7 @@ TEST(three_sources_end_to_end)
 {
     /* ppg 250 Hz, ldf 32 Hz (with a 1 s occlusion from 1 s) and irregular nirs at 1 Hz, 3 s
      * each, paced in real time; two notes typed at the bedside while recording. */
-    const char *path = tmp_path("e2e.h5");
+    const char *path = mc_test_tmp_path("e2e.h5");
     mc_session_info session = make_session();
     const int64_t mono0 = mc_clock_now_ns();
     mc_source *src[3];
@@ -305,7 +256,7 @@ TEST(three_sources_end_to_end)
     mc_pipeline_destroy(p);
     for (int i = 0; i < 3; i++)
         mc_source_destroy(src[i]);
-    run_helper("helper_expect_closed", path);
+    mc_test_run_helper("helper_expect_closed", path);
 
     mc_h5_reader *rd = open_reader(path);
     ASSERT_EQ_INT(mc_h5_reader_get_state(rd), MC_H5_CLOSED);
@@ -369,7 +320,7 @@ TEST(stop_mid_run)
 {
     /* Stopped after about 1 s of 3: the sources end soon, and the file closes cleanly with the
      * first frames of each model, no gaps. */
-    const char *path = tmp_path("stopped.h5");
+    const char *path = mc_test_tmp_path("stopped.h5");
     mc_session_info session = make_session();
     const int64_t mono0 = mc_clock_now_ns();
     mc_source *src[3];
@@ -389,7 +340,7 @@ TEST(stop_mid_run)
     mc_pipeline_destroy(p);
     for (int i = 0; i < 3; i++)
         mc_source_destroy(src[i]);
-    run_helper("helper_expect_closed", path);
+    mc_test_run_helper("helper_expect_closed", path);
 
     fprintf(stderr, "stop: sources ended %.3f ms after mc_pipeline_stop; frames %lld %lld %lld\n",
             (double)(ended - stopped) / 1e6, (long long)frames[0], (long long)frames[1],
@@ -416,7 +367,7 @@ TEST(source_stopped_immediately)
     /* The ldf source is stopped before the pipeline starts: its thread ends at once without
      * data, the ppg records its full second, and the session closes cleanly with an empty
      * ldf stream. */
-    const char *path = tmp_path("empty_stream.h5");
+    const char *path = mc_test_tmp_path("empty_stream.h5");
     mc_session_info session = make_session();
     const int64_t mono0 = mc_clock_now_ns();
     mc_source *src[2] = {make_source(&specs[0], mono0, 1.0), make_source(&specs[1], mono0, 1.0)};
@@ -430,7 +381,7 @@ TEST(source_stopped_immediately)
     mc_pipeline_destroy(p);
     mc_source_destroy(src[0]);
     mc_source_destroy(src[1]);
-    run_helper("helper_expect_closed", path);
+    mc_test_run_helper("helper_expect_closed", path);
 
     mc_h5_reader *rd = open_reader(path);
     ASSERT_EQ_INT(mc_h5_reader_get_n_frames(rd, 0), 250);
@@ -450,7 +401,7 @@ TEST(all_sources_stopped_at_start)
 {
     /* Every source stopped right after start: the pipeline winds down on its own, quickly, and
      * leaves a valid empty session. */
-    const char *path = tmp_path("all_stopped.h5");
+    const char *path = mc_test_tmp_path("all_stopped.h5");
     mc_session_info session = make_session();
     const int64_t mono0 = mc_clock_now_ns();
     mc_source *src[3];
@@ -468,7 +419,7 @@ TEST(all_sources_stopped_at_start)
     mc_pipeline_destroy(p);
     for (int i = 0; i < 3; i++)
         mc_source_destroy(src[i]);
-    run_helper("helper_expect_closed", path);
+    mc_test_run_helper("helper_expect_closed", path);
     mc_h5_reader *rd = open_reader(path);
     for (size_t i = 0; i < 3; i++)
         ASSERT_EQ_INT(mc_h5_reader_get_n_frames(rd, i), 0);
@@ -489,7 +440,7 @@ TEST(config_errors)
     ASSERT_NEAR_F(pc.flush_s, 1, 0);
     pc.sources = &src;
     pc.n_sources = 1;
-    pc.writer.path = tmp_path("never.h5");
+    pc.writer.path = mc_test_tmp_path("never.h5");
     pc.writer.session = &session;
     mc_pipeline *p = (mc_pipeline *)&p;
     mc_diag d;

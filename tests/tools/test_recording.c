@@ -10,41 +10,9 @@
 #include "formats/h5_reader.h"
 #include "tools/recording.h"
 #include "tests/harness.h"
+#include "tests/util.h"
 
 /* ---- Helpers --------------------------------------------------------------------------------- */
-
-static char dir[256];
-
-/* Removes the temporary folder and what is in it (also after a failed assertion: exit runs it). */
-static void remove_dir(void)
-{
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        char path[512];
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-        closedir(d);
-    }
-    rmdir(dir);
-}
-
-static const char *tmp_path(const char *name)
-{
-    static char path[512];
-    if (!dir[0]) {
-        const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-        snprintf(dir, sizeof dir, "%s/mc_rec_XXXXXX", base);
-        ASSERT_TRUE(mkdtemp(dir) != NULL);
-        atexit(remove_dir);
-    }
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    return path;
-}
 
 /* The session's start on the synthetic monotonic clock: any value; every time given to the
  * recording is relative to it. */
@@ -193,29 +161,18 @@ static const mc_h5_gap *expect_gaps(mc_h5_reader *rd, size_t stream, size_t n_wa
     return g;
 }
 
-/* Runs helper case `name` in a new process (fork + exec of this program), so that it opens the
- * file as another program would: HDF5 would share the handle of a file open in this process. */
+/* Runs helper_check_file in a new process (tests/util.h), with what it expects in the
+ * environment. */
 static void run_helper(const char *name, const char *path, const char *state, int64_t frames,
                        int64_t min_anchors)
 {
-    fflush(NULL);
-    pid_t pid = fork();
-    ASSERT_TRUE(pid >= 0);
-    if (pid == 0) {
-        char f[32], a[32];
-        snprintf(f, sizeof f, "%lld", (long long)frames);
-        snprintf(a, sizeof a, "%lld", (long long)min_anchors);
-        setenv("MC_TEST_FILE", path, 1);
-        setenv("MC_TEST_STATE", state, 1);
-        setenv("MC_TEST_FRAMES", f, 1);
-        setenv("MC_TEST_MIN_ANCHORS", a, 1);
-        execl("/proc/self/exe", "test_recording", name, (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    ASSERT_EQ_INT(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status));
-    ASSERT_EQ_INT(WEXITSTATUS(status), 0);
+    char f[32], a[32];
+    snprintf(f, sizeof f, "%lld", (long long)frames);
+    snprintf(a, sizeof a, "%lld", (long long)min_anchors);
+    setenv("MC_TEST_STATE", state, 1);
+    setenv("MC_TEST_FRAMES", f, 1);
+    setenv("MC_TEST_MIN_ANCHORS", a, 1);
+    mc_test_run_helper(name, path);
 }
 
 /* The file's state as another process sees it, its frame count and anchors of the regular
@@ -247,7 +204,7 @@ TEST(regular_exact_clock)
      * frame's time to within 1 us. */
     const double rate = 300, offset = 500e6;
     const int64_t n_total = 18000;
-    const char *path = tmp_path("exact.h5");
+    const char *path = mc_test_tmp_path("exact.h5");
     mc_recording *r = make_recording(path, rate);
     for (int64_t k = 0; k < n_total; k += 30)
         feed(r, (uint64_t)(k / 30), k, 30,
@@ -316,7 +273,7 @@ TEST(irregular_times)
 {
     /* Frames 0..5, 6..7, then 8..11 are lost, then 12..19: rows are only appended, the gap row
      * says 4 were lost before row 8, and every time is stored as given minus mono0. */
-    const char *path = tmp_path("irregular.h5");
+    const char *path = mc_test_tmp_path("irregular.h5");
     mc_recording *r = make_recording(path, 250);
     feed_irregular(r, 0, 6);
     feed_irregular(r, 6, 2);
@@ -357,7 +314,7 @@ TEST(dropped_block_gap)
 {
     /* 20 blocks of 25 frames at 250 Hz with block 10 lost on the way (a full ring): the source
      * index skips 25 frames while the times stay on the clock. */
-    const char *path = tmp_path("dropped.h5");
+    const char *path = mc_test_tmp_path("dropped.h5");
     mc_recording *r = make_recording(path, 250);
     const int64_t offset = 500000000;
     for (int64_t blk = 0; blk < 20; blk++)
@@ -387,7 +344,7 @@ TEST(time_jump_no_data)
 {
     /* The source pauses for 3 s and goes on with the next index: 750 frames (3 s at 250 Hz) are
      * inserted as missing, and the later rows move by 750. */
-    const char *path = tmp_path("pause.h5");
+    const char *path = mc_test_tmp_path("pause.h5");
     mc_recording *r = make_recording(path, 250);
     const int64_t offset = 500000000;
     for (int64_t blk = 0; blk < 20; blk++)
@@ -419,7 +376,7 @@ TEST(clock_step_back)
 {
     /* The monotonic stamps jump back by 2 s with a continuous index (a device that re-based its
      * clock): a gap row with no missing frames marks the discontinuity; no row is inserted. */
-    const char *path = tmp_path("step.h5");
+    const char *path = mc_test_tmp_path("step.h5");
     mc_recording *r = make_recording(path, 250);
     const int64_t offset = 5000000000LL;
     for (int64_t blk = 0; blk < 20; blk++)
@@ -447,7 +404,7 @@ TEST(clock_step_back)
 
 TEST(events_session_time)
 {
-    const char *path = tmp_path("events.h5");
+    const char *path = mc_test_tmp_path("events.h5");
     mc_recording *r = make_recording(path, 250);
     mc_event ev;
     memset(&ev, 0, sizeof ev);
@@ -484,7 +441,7 @@ TEST(events_session_time)
 
 TEST(write_errors)
 {
-    const char *path = tmp_path("errors.h5");
+    const char *path = mc_test_tmp_path("errors.h5");
     mc_recording *r = make_recording(path, 250);
     float buf[2 * 25] = {0};
     mc_block b = {
