@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* formats/h5_writer.c: the session file writer. All objects are created before the switch to SWMR
  * (LIBS.md 1: HDF5 1.10 allows no new objects or attributes afterwards, and a group created after
- * H5Fstart_swmr_write made H5Fclose crash); after it, datasets only grow and receive rows. */
+ * H5Fstart_swmr_write made H5Fclose crash); after it, datasets only grow and receive rows.
+ * STYLE.md 4 has finish() write closing attributes (frame and overrun counts); a SWMR file cannot
+ * take new attributes, so those counts live where a reader finds them anyway: the extent of each
+ * data set and the rows of each stream's gaps table. */
 #include "formats/h5_writer.h"
 
 #include <errno.h>
