@@ -1,0 +1,190 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""tests/tools/test_real_data.py: the analysers on real recordings from ../shared/data
+(data/SOURCES.md): the heart rate mcirc finds in the PLETH of BIDMC record 01 and of PhysioNet
+Challenge 2015 record v102s agrees, on clean windows, with the beat rate of the ECG lead of the
+same record (R peaks found here with scipy.signal.find_peaks); the LDF LabChart exports are
+analysed without error. The recordings are read in place and written into session files with
+h5py (tests/tools/session_h5.py) until the importers exist. Each `def test_<name>` is the CTest
+case `real.<name>`; without ../shared/data a case reports a skip (exit 77)."""
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from scipy.signal import butter, filtfilt, find_peaks
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from session_h5 import write_session  # noqa: E402
+
+MCIRC = os.environ.get("MCIRC", "mcirc")
+DATA = os.environ.get("MC_SHARED_DATA", "")
+TMP = tempfile.mkdtemp(prefix="mcirc_real_")
+SKIP = 77
+
+
+class Skip(Exception):
+    pass
+
+
+def data_path(rel):
+    p = os.path.join(DATA, rel)
+    if not DATA or not os.path.exists(p):
+        raise Skip(f"{rel} not found under '{DATA}' (../shared/data absent): skipped")
+    return p
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def analyze(session_path):
+    p = subprocess.run([MCIRC, "analyze", session_path, "--csv", "-o", TMP],
+                       capture_output=True, text=True, timeout=600)
+    check(p.returncode == 0, f"analyze failed: {p.stderr}")
+    stem = os.path.splitext(os.path.basename(session_path))[0]
+    rows = list(csv.DictReader(open(os.path.join(TMP, stem + ".features.csv"))))
+    return rows
+
+
+def ecg_rate(ecg, fs, t_end, window_s):
+    """Beat rate (bpm) of the ECG over [t_end - window, t_end), and whether the rhythm is
+    regular enough to call the window clean (max/min RR < 1.2)."""
+    b, a = butter(2, [5 / (fs / 2), 30 / (fs / 2)], btype="band")
+    x = filtfilt(b, a, ecg)
+    # R peaks of either polarity: the larger excursion decides.
+    if np.percentile(-x, 99.5) > np.percentile(x, 99.5):
+        x = -x
+    peaks, _ = find_peaks(x, height=0.35 * np.percentile(x, 99.5), distance=int(0.3 * fs))
+    t = peaks / fs
+    out = []
+    for te in t_end:
+        sel = t[(t >= te - window_s) & (t < te)]
+        if len(sel) < 3:
+            out.append((np.nan, False))
+            continue
+        rr = np.diff(sel)
+        out.append((60 / np.median(rr), rr.max() / rr.min() < 1.2))
+    return out
+
+
+def compare_hr(rows, ecg, fs, min_windows):
+    hr = [(float(r["t_s"]), float(r["value"])) for r in rows
+          if r["feature"] == "hr" and r["status"] == "ok"]
+    sqi_ok = {float(r["t_s"]) for r in rows if r["feature"] == "sqi" and r["status"] == "ok"}
+    check(len(hr) > 0, "no clean HR window at all")
+    ref = ecg_rate(ecg, fs, [t for t, _ in hr], 8.0)
+    diffs = [abs(h - r) for (t, h), (r, clean) in zip(hr, ref)
+             if clean and np.isfinite(r) and t in sqi_ok]
+    check(len(diffs) >= min_windows, f"only {len(diffs)} clean windows")
+    diffs = np.array(diffs)
+    print(f"{len(diffs)} clean windows: |HR_ppg - HR_ecg| median {np.median(diffs):.2f}, "
+          f"95th percentile {np.percentile(diffs, 95):.2f}, max {diffs.max():.2f} bpm")
+    # The issue's bar: within 2 bpm on clean windows. A few windows may hold an ectopic beat
+    # the ECG rule did not catch, so 95 % of them must agree.
+    check(np.percentile(diffs, 95) <= 2.0, f"HR disagrees: {np.sort(diffs)[-10:]}")
+
+
+def test_bidmc_hr_vs_ecg():
+    path = data_path("ppg/bidmc_01_Signals.csv")
+    d = np.genfromtxt(path, delimiter=",", names=True)
+    fs = 125.0
+    pleth, ecg = d["PLETH"], d["II"]
+    out = os.path.join(TMP, "bidmc01.h5")
+    write_session(out, "BIDMC-01", "baseline", [
+        dict(name="pleth_finger", modality="ppg", rate_hz=fs, channels=[("pleth", "NU")],
+             data=pleth, device_model="BIDMC (MIMIC-II monitor)")])
+    compare_hr(analyze(out), ecg, fs, min_windows=100)
+
+
+def read_wfdb_212(hea, dat):
+    """Format 212 (two 12-bit samples in three bytes), as WFDB defines it."""
+    lines = [x for x in open(hea).read().splitlines() if x and not x.startswith("#")]
+    n_sig, fs, n = int(lines[0].split()[1]), float(lines[0].split()[2]), int(lines[0].split()[3])
+    raw = np.fromfile(dat, dtype=np.uint8)
+    b = raw[: (len(raw) // 3) * 3].reshape(-1, 3).astype(np.int32)
+    s0 = b[:, 0] | ((b[:, 1] & 0x0F) << 8)
+    s1 = b[:, 2] | ((b[:, 1] & 0xF0) << 4)
+    s = np.empty(2 * len(b), dtype=np.int32)
+    s[0::2], s[1::2] = s0, s1
+    s[s > 2047] -= 4096
+    s = s[: n * n_sig].reshape(n, n_sig)
+    names, gains, bases = [], [], []
+    for line in lines[1:1 + n_sig]:
+        f = line.split()
+        g = f[2].split("/")[0]
+        base = 0
+        if "(" in g:
+            g, base = g.split("(")[0], int(g.split("(")[1].rstrip(")"))
+        names.append(f[-1])
+        gains.append(float(g))
+        bases.append(base)
+    phys = (s - np.array(bases)) / np.array(gains)
+    return fs, dict(zip(names, phys.T))
+
+
+def test_wfdb_v102s_hr_vs_ecg():
+    hea = data_path("ppg/wfdb/v102s.hea")
+    fs, sig = read_wfdb_212(hea, data_path("ppg/wfdb/v102s.dat"))
+    out = os.path.join(TMP, "v102s.h5")
+    write_session(out, "CINC2015-V102", "alarm", [
+        dict(name="pleth_finger", modality="ppg", rate_hz=fs, channels=[("pleth", "NU")],
+             data=sig["PLETH"])])
+    # Lead II of this record (a false ventricular-tachycardia alarm) is noisy; lead V is clean.
+    compare_hr(analyze(out), sig["V"], fs, min_windows=20)
+
+
+def read_labchart(path):
+    head, values = {}, []
+    for line in open(path, encoding="latin-1"):
+        line = line.rstrip("\r\n")
+        if "=" in line.split("\t")[0]:
+            k, v = line.split("=", 1)
+            head[k.strip()] = v.strip()
+        elif line.strip():
+            values.append(float(line.split("\t")[1]))
+    return 1.0 / float(head["Interval"].split()[0]), np.array(values)
+
+
+def test_ldf_labchart_exports():
+    for name in ["ShabinaBP.txt", "Shabina_fingertip.txt"]:
+        fs, x = read_labchart(data_path("ldf/" + name))
+        out = os.path.join(TMP, name.replace(".txt", ".h5"))
+        write_session(out, "LDF-LAB-1", "lab", [
+            dict(name="ldf_fingertip", modality="ldf", rate_hz=fs,
+                 channels=[("perfusion", "PU")], data=x)])
+        rows = analyze(out)
+        perf = [float(r["value"]) for r in rows if r["feature"] == "perfusion"
+                and r["status"] == "ok"]
+        check(len(perf) >= 1, f"{name}: no perfusion value")
+        check(abs(np.mean(perf) - np.mean(x)) < 0.05 * np.mean(x),
+              f"{name}: perfusion {np.mean(perf)} vs mean {np.mean(x)}")
+        # 41 s cannot resolve any flowmotion band: each is refused, never a number.
+        bands = [r for r in rows if r["feature"] == "neurogenic"]
+        check(all(r["status"] == "insufficient_length" for r in bands), f"{name}: bands {bands}")
+
+
+def main():
+    name = sys.argv[1] if len(sys.argv) > 1 else None
+    tests = {k[5:]: v for k, v in globals().items() if k.startswith("test_")}
+    code = 0
+    try:
+        for k, fn in tests.items():
+            if name is None or k == name:
+                fn()
+    except Skip as e:
+        print(e)
+        code = SKIP
+    except AssertionError as e:
+        print(f"FAILED: {e}", file=sys.stderr)
+        code = 1
+    finally:
+        subprocess.run(["rm", "-rf", TMP])
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
