@@ -21,17 +21,18 @@ typedef enum mc_iir_type {
 
 typedef struct mc_iir_config {
     mc_iir_type type;
-    int order;      /* Butterworth order, 1 .. 8 */
-    double fs_hz;   /* sample rate, > 0 */
-    double f1_hz;   /* cut-off (low-/high-pass), or the lower edge (band-pass); 0 < f1 < fs/2 */
-    double f2_hz;   /* band-pass upper edge, f1 < f2 < fs/2; ignored otherwise */
+    int order;    /* Butterworth order, 1 .. 8 */
+    double fs_hz; /* sample rate, > 0 */
+    double f1_hz; /* cut-off (low-/high-pass), or the lower edge (band-pass); 0 < f1 < fs/2 */
+    double f2_hz; /* band-pass upper edge, f1 < f2 < fs/2; ignored otherwise */
 } mc_iir_config;
 
 /** Design the filter. Thread: any. Allocates.
  *  @return MC_OK, MC_EINVAL (order or frequencies out of range), MC_ENOMEM; *out NULL on failure */
 MC_NODISCARD mc_status mc_iir_create(const mc_iir_config *cfg, mc_iir **out);
 
-/** Filter n samples; in and out may be the same array. NaN in the input is not filtered: the
+/** Filter n samples; in and out may be the same array. NaN (or +-Inf) in the input is not
+ *  filtered: the
  *  output is NaN there and the filter restarts from the next finite sample at its steady state
  *  (DOMAIN.md 7.4, scipy lfilter_zi), so that a gap costs no transient ringing.
  *  Thread: one per handle. Real-time safe. */
@@ -41,7 +42,8 @@ void mc_iir_process(mc_iir *f, const float *in, float *out, size_t n);
 void mc_iir_process_double(mc_iir *f, const double *in, double *out, size_t n);
 
 /** Set the states to the steady state of a constant input x0 (the output starts at x0 times the
- *  DC gain, without a transient). Thread: one per handle. */
+ *  DC gain, without a transient). A non-finite x0 zeroes the states and restarts the filter at
+ *  the steady state of the next finite sample. Thread: one per handle. */
 void mc_iir_reset_to(mc_iir *f, double x0);
 
 /** Zero the states. Thread: one per handle. */
