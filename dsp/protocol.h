@@ -44,7 +44,7 @@ typedef struct mc_protocol_config {
 mc_protocol_config mc_protocol_config_default(void);
 
 /** Set one setting by name ("porh_rest_s", ...). @return MC_OK or MC_EINVAL (unknown name,
- *  not a finite positive number; the diagnostic says which) */
+ *  not a finite positive number (pco2_delay_s may be 0); the diagnostic says which) */
 MC_NODISCARD mc_status mc_protocol_config_set(mc_protocol_config *c, const char *key,
                                               const char *value, mc_diag *d);
 
