@@ -75,6 +75,12 @@ mc_status mc_ini_parse(const char *text, size_t len, mc_ini_fn fn, void *ctx, mc
             return mc_diag_set(d, MC_EFORMAT, offset + (b - start), line,
                                "line %lld: expected key = value or [section]", (long long)line);
         const char *kb = b, *ke = eq, *vb = eq + 1, *ve = e;
+        /* A '#' or ';' after a space or tab starts a comment at the end of a value. */
+        for (const char *p = vb; p < ve; p++)
+            if ((*p == '#' || *p == ';') && p > vb && (p[-1] == ' ' || p[-1] == '\t')) {
+                ve = p;
+                break;
+            }
         trim(&kb, &ke);
         trim(&vb, &ve);
         if (ke == kb || ke - kb >= (long)sizeof key)

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* formats/ini.h: the small configuration format of `mcirc analyze --config` (and later device
- * files): lines of `key = value` under `[section]` headers, `#` or `;` comments, blank lines.
+ * files): lines of `key = value` under `[section]` headers, `#` or `;` comments (on a line of
+ * their own, or after a value following a space), blank lines.
  *
  *     # analysis of the I-MICRO baseline recordings
  *     [ppg]
  *     window_s = 8
- *     hop_s = 1
+ *     hop_s = 1      # one row a second
  *     [ldf]
  *     hop_s = 60
  */

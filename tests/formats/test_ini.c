@@ -32,16 +32,16 @@ TEST(sections_keys_values)
                        "top = 1\n"
                        "[ppg]\n"
                        "window_s = 8\n"
-                       "  hop_s=1   \n"
+                       "  hop_s=1   # every second\n"
                        "; other comment\n"
                        "\n"
                        "[ ldf ]\r\n"
-                       "note = two words\r\n"
+                       "note = two words;not a comment ; a comment\r\n"
                        "empty =\n"
                        "last = x";
     ASSERT_STATUS(parse(text, &s, NULL), MC_OK);
     ASSERT_EQ_INT(s.n, 6);
-    ASSERT_STR_EQ(s.text, ".top=1@2;ppg.window_s=8@4;ppg.hop_s=1@5;ldf.note=two words@9;"
+    ASSERT_STR_EQ(s.text, ".top=1@2;ppg.window_s=8@4;ppg.hop_s=1@5;ldf.note=two words;not a comment@9;"
                           "ldf.empty=@10;ldf.last=x@11;");
 }
 
