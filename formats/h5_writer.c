@@ -123,6 +123,8 @@ static int write_root_attrs(mc_h5_writer *w, const mc_h5_writer_config *cfg)
     if (cfg->recovered_from &&
         mc__h5_attr_str(f, MC_H5_ATTR_RECOVERED_FROM, cfg->recovered_from) < 0)
         return -1;
+    if (cfg->derived_from && mc__h5_attr_str(f, MC_H5_ATTR_DERIVED_FROM, cfg->derived_from) < 0)
+        return -1;
     return 0;
 }
 

@@ -38,6 +38,7 @@ typedef struct mc_h5_writer_config {
                         which appears under `path` only at a successful finish */
     int compression; /* deflate level 0..9 after shuffle (0: shuffle only) */
     const char *recovered_from; /* optional: written as a root attribute (mcirc recover) */
+    const char *derived_from;   /* optional: root attribute of a file computed from a recording */
 } mc_h5_writer_config;
 
 /** Defaults: swmr 1, compression 4, everything else empty. Thread: any. */

@@ -17,6 +17,7 @@ static const command commands[] = {
     {"record", mc_cmd_record, "record live sources into a crash-safe session file"},
     {"info", mc_cmd_info, "show what is in a session file (--json for machines)"},
     {"recover", mc_cmd_recover, "clean copy of a crashed recording for any HDF5 tool"},
+    {"analyze", mc_cmd_analyze, "offline features and protocol results (HDF5, CSV)"},
 };
 
 static void usage(FILE *out)
@@ -50,7 +51,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr,
-            "mcirc: unknown command '%s' (expected demo, sim, record, info, recover; "
+            "mcirc: unknown command '%s' (expected demo, sim, record, info, recover, analyze; "
             "mcirc --help lists them)\n",
             argv[1]);
     return MC_EXIT_USER;

@@ -365,6 +365,89 @@ def test_demo():
         os.chdir(env_cwd)
 
 
+def read_csv(p):
+    import csv
+    with open(p) as f:
+        return list(csv.DictReader(f))
+
+
+def test_analyze_truth_and_outputs():
+    """analyze finds the simulator's truth, writes the three files with the documented shapes,
+    never touches the recording, and never overwrites an output."""
+    rec = path("an.h5")
+    sim(rec, 900, "ppg_finger=ppg,hr=72,pi=2.5", "ldf_forearm=ldf,porh=200,a1=0,a2=0",
+        "nirs_thenar=nirs,vot=100,noise=0", "pco2_ear=pco2,drift=6,noise=0")
+    before = sha256(rec)
+    out_dir = path("an_out")
+    os.makedirs(out_dir)
+    cfg = path("an_truth.ini")
+    with open(cfg, "w") as f:
+        f.write("[pco2]\ndiscard_s = 0   # a simulated sensor needs no settling\n")
+    rc, out, err = run("analyze", rec, "--csv", "-o", out_dir, "--config", cfg)
+    check(rc == 0, f"analyze: {err}")
+    check(sha256(rec) == before, "analyze never modifies the recording")
+    feats = read_csv(os.path.join(out_dir, "an.features.csv"))
+    check(list(feats[0].keys()) == ["t_s", "stream", "feature", "value", "unit", "status"],
+          f"header {list(feats[0].keys())}")
+
+    def ok_values(stream, feature):
+        return np.array([float(r["value"]) for r in feats if r["stream"] == stream and
+                         r["feature"] == feature and r["status"] == "ok"])
+    pi, hr = ok_values("ppg_finger", "pi"), ok_values("ppg_finger", "hr")
+    check(len(pi) > 500 and abs(np.median(pi) - 2.5) < 0.025, f"PI {np.median(pi)}")
+    check(abs(np.median(hr) - 72) < 0.5, f"HR {np.median(hr)}")
+    trend = ok_values("pco2_ear", "pco2_trend")
+    check(len(trend) > 0 and np.max(np.abs(trend - 6)) < 0.01, f"PCO2 trend {trend[:3]}")
+    bad = [r for r in feats if r["status"] != "ok" and r["value"] != "NaN"]
+    check(not bad, f"a value that is not OK is NaN: {bad[:2]}")
+    runs = read_csv(os.path.join(out_dir, "an.protocols.csv"))
+    kinds = sorted(r["protocol"] for r in runs)
+    check(kinds == ["porh", "vot"], f"protocol runs {kinds}")
+    vot = [r for r in runs if r["protocol"] == "vot"][0]
+    check(abs(float(vot["vot_desat_slope"]) + 12) < 0.24, f"desat {vot['vot_desat_slope']}")
+    check(abs(float(vot["vot_recovery_slope"]) - 3) < 0.06, "recovery slope")
+    check(abs(float(vot["vot_min"]) - 39) < 0.78, "StO2 min")
+    porh = [r for r in runs if r["protocol"] == "porh"][0]
+    check(abs(float(porh["porh_bz"]) - 3) < 0.06, f"BZ {porh['porh_bz']}")
+    check(abs(float(porh["porh_peak"]) - 77) / 77 < 0.02, f"peak {porh['porh_peak']}")
+    with h5py.File(os.path.join(out_dir, "an.features.h5"), "r") as f:
+        g = f["features/ppg_finger/pi"]
+        check(g.attrs["unit"] == "%" and "DOMAIN" in g.attrs["algorithm"], "feature attrs")
+        check("window_s" in g.attrs["parameters"] and "mcirc" in g.attrs["software"], "params")
+        check(len(g["t_ns"]) == len(g["value"]) == len(g["status"]), "series lengths")
+        check(f.attrs["subject"] == "ICU-014" and "an.h5" in f.attrs["derived_from"], "root")
+        check(np.all(np.diff(g["t_ns"][:]) > 0), "times increase")
+        check("porh_auc" in f["features/ldf_forearm"], "protocol values as series too")
+    rc, out, err = run("analyze", rec, "--csv", "-o", out_dir, "--config", cfg)
+    check(rc == 1 and "exists" in err, "a second analyze refuses to overwrite")
+
+
+def test_analyze_config_and_errors():
+    rec = path("cfg.h5")
+    sim(rec, 30, "ppg_finger=ppg")
+    cfg = path("an.ini")
+    with open(cfg, "w") as f:
+        f.write("# test\n[ppg]\nwindow_s = 10\nhop_s = 2\n")
+    d = path("cfg_out")
+    os.makedirs(d)
+    rc, out, err = run("analyze", rec, "--config", cfg, "-o", d, "--csv")
+    check(rc == 0, f"analyze with a config: {err}")
+    rows = [r for r in read_csv(os.path.join(d, "cfg.features.csv")) if r["feature"] == "hr"]
+    t = [float(r["t_s"]) for r in rows]
+    check(abs(t[0] - 10) < 1e-6 and abs(t[1] - t[0] - 2) < 1e-6, f"window 10 s, hop 2 s: {t[:3]}")
+    with open(cfg, "w") as f:
+        f.write("[ppg]\nwindow_s = 10\nbogus_key = 1\n")
+    expect_user_error(["analyze", rec, "--config", cfg, "-o", d], "line 3")
+    with open(cfg, "w") as f:
+        f.write("[nope]\nx = 1\n")
+    expect_user_error(["analyze", rec, "--config", cfg, "-o", d], "unknown section")
+    with open(cfg, "w") as f:
+        f.write("[ppg]\nthis line is wrong\n")
+    expect_user_error(["analyze", rec, "--config", cfg, "-o", d], "line 2")
+    expect_user_error(["analyze", path("missing.h5"), "-o", d], "no such file")
+    expect_user_error(["analyze", rec, "-o", path("not_a_dir")], "not a folder")
+
+
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else None
     tests = {k[5:]: v for k, v in globals().items() if k.startswith("test_")}
