@@ -448,6 +448,27 @@ def test_analyze_config_and_errors():
     expect_user_error(["analyze", rec, "-o", path("not_a_dir")], "not a folder")
 
 
+def test_analyze_readme_config_and_wisdom():
+    """The README's configuration example is accepted as printed, and --wisdom saves FFTW wisdom
+    that a second run loads."""
+    readme = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md")
+    text = open(readme).read()
+    block = text.split("```ini\n", 1)[1].split("```", 1)[0]
+    cfg = path("readme.ini")
+    with open(cfg, "w") as f:
+        f.write(block)
+    rec = path("wis.h5")
+    sim(rec, 20, "ppg_finger=ppg")
+    wisdom = path("fftw.wisdom")
+    for k in range(2):
+        d = path(f"wis_out{k}")
+        os.makedirs(d)
+        rc, out, err = run("analyze", rec, "--config", cfg, "--wisdom", wisdom, "-o", d)
+        check(rc == 0, f"analyze with the README config: {err}")
+        check(os.path.getsize(wisdom) > 0 and open(wisdom).read().startswith("(fftw-3"),
+              "wisdom saved")
+
+
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else None
     tests = {k[5:]: v for k, v in globals().items() if k.startswith("test_")}
