@@ -4,6 +4,7 @@
  * segment length, and a Morlet CWT of the sliding window at every hop. */
 #include "dsp/ldf.h"
 
+#include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -376,7 +377,8 @@ static uint8_t worse_cause(const size_t *n)
 
 static void set_value(ldf *s, size_t k, double v, uint8_t st)
 {
-    if (st == MC_FS_OK && !isfinite(v))
+    /* A power of huge samples may be finite in double and not in float: out of range. */
+    if (st == MC_FS_OK && !(fabs(v) <= (double)FLT_MAX))
         st = MC_FS_INVALID;
     s->status[k] = st;
     s->value[k] = st == MC_FS_OK ? (float)v : (float)NAN;

@@ -7,6 +7,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +170,8 @@ static const pco2_bin *bin_back(const pco2 *s, size_t j)
 
 static void set_feature(pco2 *s, int k, uint8_t status, double v)
 {
+    if (status == MC_FS_OK && !(fabs(v) <= (double)FLT_MAX))
+        status = MC_FS_INVALID; /* beyond float: out of any range */
     s->status[k] = status;
     s->value[k] = status == MC_FS_OK ? (float)v : NAN;
 }
