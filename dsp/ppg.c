@@ -684,7 +684,9 @@ static void ppg_hop(mc__ppg *s)
     st[MC_PPG_PVI] = pvi_st == MC_FS_OK && !isfinite(v[MC_PPG_PVI]) ? MC_FS_NO_SIGNAL : pvi_st;
 
     v[MC_PPG_SQI] = res.sqi;
-    st[MC_PPG_SQI] = isfinite(res.sqi) ? MC_FS_OK : MC_FS_NO_SIGNAL;
+    st[MC_PPG_SQI] = !isfinite(res.sqi) ? MC_FS_NO_SIGNAL
+                     : !res.rhythm_ok   ? MC_FS_MOTION
+                                        : MC_FS_OK;
     if (no_dc) {
         static const int pi_family[] = {MC_PPG_PI, MC_PPG_PI_SPECTRAL, MC_PPG_PI_RMS, MC_PPG_PVI};
         for (size_t k = 0; k < sizeof pi_family / sizeof pi_family[0]; k++)

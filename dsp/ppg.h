@@ -98,7 +98,10 @@ enum {
  *    last pvi_smooth hops' values (DOMAIN 1.6). Valid only under controlled ventilation and sinus
  *    rhythm, which the analyser cannot know: the caller must.
  *  - sqi (1): mean Pearson correlation, clamped to 0..1, of the window's beats with the template
- *    (Orphanidou 2015, DOMAIN 2.4); see the beats below.
+ *    (Orphanidou 2015 R4, DOMAIN 2.4); see the beats below. OK only when the window also passes
+ *    Orphanidou's R2 and R3 on its detected beats (no gap over 3 s, window edges included;
+ *    longest over shortest interval under 2.2: R3 fails in atrial fibrillation, as DOMAIN 2.4
+ *    notes), else MOTION; R1 (the rate range) is the hr range check.
  *
  *  Beats, over the span (the last pvi_window_s, or what there is of it): pi, hr and sqi use the
  *  beats that start in the window, pvi all the span's.

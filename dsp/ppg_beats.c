@@ -686,8 +686,15 @@ static size_t detect(mc__ppg *s, size_t n, size_t pad, double period, double sig
 
 void mc__ppg_beats_analyse(mc__ppg *s, size_t n, size_t w0, double period, mc__ppg_beats *out)
 {
-    *out = (mc__ppg_beats){(double)NAN,     (double)NAN,     (double)NAN, (double)NAN,
-                           MC_FS_NO_SIGNAL, MC_FS_NO_SIGNAL, 0,           0};
+    *out = (mc__ppg_beats){(double)NAN,
+                           (double)NAN,
+                           (double)NAN,
+                           (double)NAN,
+                           MC_FS_NO_SIGNAL,
+                           MC_FS_NO_SIGNAL,
+                           0,
+                           0,
+                           0};
     const size_t pad = zero_phase(s, n, period);
     double sign = decide_polarity(s, n), sigma = 0;
     size_t h = 1, no = detect(s, n, pad, period, sign, &sigma, &h);
@@ -733,6 +740,26 @@ void mc__ppg_beats_analyse(mc__ppg *s, size_t n, size_t w0, double period, mc__p
         }
     if (cn > 0)
         out->sqi = fmin(1.0, fmax(0.0, csum / (double)cn));
+    /* Orphanidou et al. 2015 R2 and R3 (DOMAIN.md 2.4) on every detected beat of the window,
+     * accepted or not: a gap over 3 s (window edges included) or intervals whose longest is 2.2
+     * times the shortest make the window unacceptable. */
+    double prev = (double)w0, ibi_min = (double)INFINITY, ibi_max = 0, gap = 0;
+    int have_prev_peak = 0;
+    for (size_t k = 0; k < nb; k++) {
+        if (!starts_after(s, k, w0) || !isfinite(s->pk_t[k]))
+            continue;
+        double iv = s->pk_t[k] - prev;
+        gap = fmax(gap, iv);
+        if (have_prev_peak) {
+            ibi_min = fmin(ibi_min, iv);
+            ibi_max = fmax(ibi_max, iv);
+        }
+        prev = s->pk_t[k];
+        have_prev_peak = 1;
+    }
+    gap = fmax(gap, (double)n - prev);
+    out->rhythm_ok =
+        have_prev_peak && gap <= 3.0 * s->fs && (!(ibi_max > 0) || ibi_max < 2.2 * ibi_min);
     for (size_t k = 0; k < nb; k++)
         if (starts_after(s, k, w0) && s->flag[k] == 0)
             s->sortd[m++] = s->pi[k];

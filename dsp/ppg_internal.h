@@ -97,6 +97,8 @@ typedef struct mc__ppg_beats {
     uint8_t win_status; /* the window's beats: OK, NO_SIGNAL, CLIPPED, LOW_PERF, MOTION */
     uint8_t span_status;
     size_t n_beats, n_accepted; /* in the window */
+    int rhythm_ok;              /* Orphanidou 2015 R2 and R3 on the window's detected beats: no gap
+                                   over 3 s, longest / shortest interval under 2.2 */
 } mc__ppg_beats;
 
 /* Detect, measure and judge the beats of the span [0, span) of s->x and s->y (filled by the

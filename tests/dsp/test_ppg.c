@@ -915,3 +915,34 @@ TEST(invalid_ranges)
     free(f.r);
     free(r.x);
 }
+
+/* Orphanidou R2/R3 (DOMAIN 2.6): a beat without a pulse makes one interval of two periods
+ * (ratio 2.0 < 2.2: the window stays acceptable); two consecutive ones a gap of three (ratio 3:
+ * the window is not, sqi is MOTION). Only windows that hold the flattened beats are judged. */
+TEST(orphanidou_missed_beats)
+{
+    for (int missed = 1; missed <= 2; missed++) {
+        sim_run r = sim_make("rate=125,hr=60,pi=2,pvi=0,noise=0.005,seed=4", 40.0, NULL);
+        /* Flatten the pulses of beats 20 .. 20 + missed - 1 (onsets at whole seconds). */
+        for (size_t i = (size_t)(20 * r.fs); i < (size_t)((20 + missed) * r.fs); i++)
+            for (int c = 0; c < 2; c++)
+                r.x[2 * i + c] = c == 0 ? 50000.0f : 30000.0f;
+        rows rs = analyse(r.x, r.n, 2, r.fs, NULL, NULL);
+        int judged = 0, motion = 0;
+        for (size_t k = 0; k < rs.n; k++) {
+            double end_s = (double)rs.r[k].end / r.fs;
+            /* Windows that wholly contain the flat stretch and a beat on each side of it. */
+            if (end_s - 8.0 < 19.5 && end_s > 20.5 + missed) {
+                judged++;
+                motion += rs.r[k].st[MC_PPG_SQI] == MC_FS_MOTION;
+            }
+        }
+        ASSERT_TRUE(judged >= 3);
+        if (missed == 1)
+            ASSERT_EQ_INT(motion, 0);
+        else
+            ASSERT_EQ_INT(motion, judged);
+        free(rs.r);
+        free(r.x);
+    }
+}
