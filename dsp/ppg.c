@@ -587,9 +587,9 @@ static void ppg_hop(mc__ppg *s)
     const double inf = (double)INFINITY;
     double sum = 0, ext[4] = {inf, -inf, inf, -inf}; /* min, max: window, span */
     size_t n_fin = 0;
-    for (size_t i = 0; i < span; i++) {
-        s->x[i] = (double)s->ring_x[(first + i) % s->n_span];
-        s->y[i] = s->ring_y[(first + i) % s->n_span];
+    for (size_t i = 0, r = first; i < span; i++, r = r + 1 == s->n_span ? 0 : r + 1) {
+        s->x[i] = (double)s->ring_x[r];
+        s->y[i] = s->ring_y[r];
         if (!isfinite(s->x[i]))
             continue;
         ext[2] = fmin(ext[2], s->x[i]);

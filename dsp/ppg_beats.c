@@ -382,18 +382,31 @@ static void feet_from_peaks(mc__ppg *s, size_t n, size_t no, size_t h)
     }
 }
 
-/* Lagrange interpolation through m nodes. */
-static double lagrange(const double *tn, const double *vn, int m, double t)
+/* The interpolating polynomial through m <= 4 nodes in Newton form: divided differences once per
+ * beat, then 3 multiplications and 6 additions per sample, no division and no branch (the unused
+ * coefficients are 0). */
+typedef struct lagrange_poly {
+    double tn[4], c[4];
+} lagrange_poly;
+
+static void lagrange_prepare(lagrange_poly *L, const double *tn, const double *vn, int m)
 {
-    double sum = 0;
-    for (int a = 0; a < m; a++) {
-        double w = 1;
-        for (int b = 0; b < m; b++)
-            if (b != a)
-                w *= (t - tn[b]) / (tn[a] - tn[b]);
-        sum += w * vn[a];
+    double dd[4] = {0, 0, 0, 0};
+    for (int a = 0; a < 4; a++) {
+        L->tn[a] = a < m ? tn[a] : tn[m - 1];
+        dd[a] = a < m ? vn[a] : 0;
     }
-    return sum;
+    for (int k = 1; k < m; k++)
+        for (int a = m - 1; a >= k; a--)
+            dd[a] = (dd[a] - dd[a - 1]) / (tn[a] - tn[a - k]);
+    for (int a = 0; a < 4; a++)
+        L->c[a] = a < m ? dd[a] : 0;
+}
+
+static double lagrange_eval(const lagrange_poly *L, double t)
+{
+    return L->c[0] +
+           (t - L->tn[0]) * (L->c[1] + (t - L->tn[1]) * (L->c[2] + (t - L->tn[2]) * L->c[3]));
 }
 
 /* A neighbouring onset joins the baseline when it is finite and its beat is 0.5-2 times as long. */
@@ -441,6 +454,8 @@ static void measure_beats(mc__ppg *s, size_t n, size_t no, size_t h, double sigm
             vn[m++] = s->on_v[k + 2] - v0;
         }
         const size_t i0 = (size_t)nearbyint(t0), i1 = (size_t)nearbyint(t1);
+        lagrange_poly L;
+        lagrange_prepare(&L, tn, vn, m);
         double sx = 0;
         for (size_t j = i0; j <= i1; j++) {
             if (!isfinite(s->x[j]))
@@ -448,7 +463,7 @@ static void measure_beats(mc__ppg *s, size_t n, size_t no, size_t h, double sigm
             if (s->clip[j])
                 s->flag[k] |= MC__BEAT_CLIPPED;
             if (j < i1) {
-                s->dd[j] = s->p[j] - v0 - lagrange(tn, vn, m, (double)j);
+                s->dd[j] = s->p[j] - v0 - lagrange_eval(&L, (double)j);
                 sx += s->x[j];
             }
         }

@@ -63,14 +63,16 @@ void mc_runmed_reset(mc_runmed *r)
 /* First index in [lo, hi) whose value is >= v (hi when none); a is ascending and finite. */
 static size_t lower_bound(const float *a, size_t lo, size_t hi, float v)
 {
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < v)
-            lo = mid + 1;
-        else
-            hi = mid;
+    /* Branch-free: halve the length, step over the lower half when its last value is < v (a
+     * conditional move), so that unpredictable comparisons cost no mispredictions. */
+    const float *base = a + lo;
+    size_t len = hi - lo;
+    while (len > 1) {
+        size_t half = len / 2;
+        base = base[half - 1] < v ? base + half : base;
+        len -= half;
     }
-    return lo;
+    return (size_t)(base - a) + (len == 1 && base[0] < v);
 }
 
 /* Replaces the window value `old` (present in the sorted array) by `x`. Only the values between
@@ -83,6 +85,18 @@ static void replace(mc_runmed *r, float old, float x)
     size_t n = r->n_sorted;
     size_t i = lower_bound(s, 0, n, old);
     assert(i < n && s[i] == old);
+    if (n <= 64) {
+        /* Short windows: shift while comparing, as in insertion sort; no call, no search. */
+        if (x >= old) {
+            for (; i + 1 < n && s[i + 1] < x; i++)
+                s[i] = s[i + 1];
+        } else {
+            for (; i > 0 && s[i - 1] > x; i--)
+                s[i] = s[i - 1];
+        }
+        s[i] = x;
+        return;
+    }
     if (x >= old) {
         size_t j = lower_bound(s, i + 1, n, x);
         memmove(s + i, s + i + 1, (j - i - 1) * sizeof *s);
