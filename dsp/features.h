@@ -11,12 +11,12 @@
 #define MC_FEATURE_STATUS_MAP(X)                                                                   \
     X(OK, 0, "ok")                                                                                 \
     X(NO_SIGNAL, 1, "no_signal")                     /* missing data, flat line, DC <= 0 */        \
-    X(MOTION, 2, "motion")                           /* artefacts: too many beats rejected */     \
-    X(LOW_PERF, 3, "low_perf")                       /* pulsatile signal too weak to trust */     \
-    X(INSUFFICIENT_LENGTH, 4, "insufficient_length") /* record too short for this value */        \
-    X(CLIPPED, 5, "clipped")                         /* samples at the ADC rails */               \
-    X(ARTEFACT, 6, "artefact")                       /* spikes, probe pressure */                 \
-    X(INVALID, 7, "invalid")                         /* outside the physiological range */        \
+    X(MOTION, 2, "motion")                           /* artefacts: too many beats rejected */      \
+    X(LOW_PERF, 3, "low_perf")                       /* pulsatile signal too weak to trust */      \
+    X(INSUFFICIENT_LENGTH, 4, "insufficient_length") /* record too short for this value */         \
+    X(CLIPPED, 5, "clipped")                         /* samples at the ADC rails */                \
+    X(ARTEFACT, 6, "artefact")                       /* spikes, probe pressure */                  \
+    X(INVALID, 7, "invalid")                         /* outside the physiological range */         \
     X(NOT_AVAILABLE, 8, "not_available")             /* needs an event or a channel not there */
 
 typedef enum mc_feature_status {

@@ -18,10 +18,10 @@ typedef enum mc_fft_kind {
 } mc_fft_kind;
 
 typedef struct mc_fft_config {
-    size_t n;         /* transform length, 1 .. 2^26; any size, fastest for 2^a 3^b 5^c 7^d */
+    size_t n; /* transform length, 1 .. 2^26; any size, fastest for 2^a 3^b 5^c 7^d */
     mc_fft_kind kind;
-    int measure;      /* 1: FFTW_MEASURE (planning takes ms to s, reused from wisdom);
-                         0: FFTW_ESTIMATE (fast planning) */
+    int measure; /* 1: FFTW_MEASURE (planning takes ms to s, reused from wisdom);
+                    0: FFTW_ESTIMATE (fast planning) */
 } mc_fft_config;
 
 /** Plan a transform and allocate its aligned input and output buffers. Control thread only

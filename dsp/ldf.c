@@ -4,6 +4,8 @@
  * segment length, and a Morlet CWT of the sliding window at every hop. */
 #include "dsp/ldf.h"
 
+#include "dsp/internal.h"
+
 #include <float.h>
 #include <math.h>
 #include <stddef.h>
@@ -77,61 +79,27 @@ mc_ldf_config mc_ldf_config_default(void)
 }
 
 /* The numeric keys: one table serves mc_ldf_config_set and the checks at create. */
-typedef struct key_def {
-    const char *key;
-    size_t offset;
-    int is_int;
-    int lo_open; /* 1: the lower bound itself is not allowed */
-    double lo, hi;
-} key_def;
-
-static const key_def keys[] = {
-    {"hop_s", offsetof(mc_ldf_config, hop_s), 0, 1, 0, 86400},
-    {"window_s", offsetof(mc_ldf_config, window_s), 0, 1, 0, 86400},
-    {"decimate_hz", offsetof(mc_ldf_config, decimate_hz), 0, 1, 0, 1e6},
-    {"lowpass_hz", offsetof(mc_ldf_config, lowpass_hz), 0, 1, 0, 1e6},
-    {"resolution", offsetof(mc_ldf_config, resolution), 0, 0, 1, 100},
-    {"min_segment_s", offsetof(mc_ldf_config, min_segment_s), 0, 0, 0, 86400},
-    {"artefact_k", offsetof(mc_ldf_config, artefact_k), 0, 0, 0, 1000},
-    {"median_s", offsetof(mc_ldf_config, median_s), 0, 1, 0, 60},
-    {"mad_s", offsetof(mc_ldf_config, mad_s), 0, 1, 0, 3600},
-    {"bridge_s", offsetof(mc_ldf_config, bridge_s), 0, 0, 0, 60},
-    {"artefact_max_frac", offsetof(mc_ldf_config, artefact_max_frac), 0, 0, 0, 1},
-    {"lowpass_order", offsetof(mc_ldf_config, lowpass_order), 1, 0, 1, 8},
-    {"min_segments", offsetof(mc_ldf_config, min_segments), 1, 0, 1, 1000},
-    {"wavelet", offsetof(mc_ldf_config, wavelet), 1, 0, 0, 1},
-    {"voices_per_octave", offsetof(mc_ldf_config, voices_per_octave), 1, 0, 1, 64},
+static const mc__key keys[] = {
+    {"hop_s", offsetof(mc_ldf_config, hop_s), 0, 86400, MC__KEY_OPEN_LO, "s"},
+    {"window_s", offsetof(mc_ldf_config, window_s), 0, 86400, MC__KEY_OPEN_LO, "s"},
+    {"decimate_hz", offsetof(mc_ldf_config, decimate_hz), 0, 1e6, MC__KEY_OPEN_LO, "Hz"},
+    {"lowpass_hz", offsetof(mc_ldf_config, lowpass_hz), 0, 1e6, MC__KEY_OPEN_LO, "Hz"},
+    {"resolution", offsetof(mc_ldf_config, resolution), 1, 100, 0, ""},
+    {"min_segment_s", offsetof(mc_ldf_config, min_segment_s), 0, 86400, 0, "s"},
+    {"artefact_k", offsetof(mc_ldf_config, artefact_k), 0, 1000, 0, ""},
+    {"median_s", offsetof(mc_ldf_config, median_s), 0, 60, MC__KEY_OPEN_LO, "s"},
+    {"mad_s", offsetof(mc_ldf_config, mad_s), 0, 3600, MC__KEY_OPEN_LO, "s"},
+    {"bridge_s", offsetof(mc_ldf_config, bridge_s), 0, 60, 0, "s"},
+    {"artefact_max_frac", offsetof(mc_ldf_config, artefact_max_frac), 0, 1, 0, ""},
+    {"lowpass_order", offsetof(mc_ldf_config, lowpass_order), 1, 8, MC__KEY_INT_FIELD, ""},
+    {"min_segments", offsetof(mc_ldf_config, min_segments), 1, 1000, MC__KEY_INT_FIELD, ""},
+    {"wavelet", offsetof(mc_ldf_config, wavelet), 0, 1, MC__KEY_INT_FIELD, ""},
+    {"voices_per_octave", offsetof(mc_ldf_config, voices_per_octave), 1, 64, MC__KEY_INT_FIELD, ""},
 };
+enum { N_KEYS = sizeof keys / sizeof keys[0] };
 
 static const char *const detrend_names[] = {"none", "mean", "linear"};
 static const char *const rule_names[] = {"neighbours", "own"};
-
-static int key_in_range(const key_def *k, double v)
-{
-    if (!isfinite(v) || v > k->hi || v < k->lo || (k->lo_open && v <= k->lo))
-        return 0;
-    return !k->is_int || v == floor(v);
-}
-
-static mc_status key_range_error(const key_def *k, const char *value, mc_diag *d)
-{
-    return mc_diag_set(d, MC_EINVAL, -1, -1, "ldf %s = '%s': expected %s in %s%g, %g]", k->key,
-                       value, k->is_int ? "an integer" : "a number", k->lo_open ? "(" : "[", k->lo,
-                       k->hi);
-}
-
-/* strtod over the whole text (leading and trailing blanks allowed). */
-static int parse_number(const char *s, double *out)
-{
-    char *end = NULL;
-    double v = strtod(s, &end);
-    if (end == s)
-        return 0;
-    while (*end == ' ' || *end == '\t')
-        end++;
-    *out = v;
-    return *end == '\0' && isfinite(v);
-}
 
 static int find_name(const char *const *names, int n, const char *s)
 {
@@ -153,20 +121,9 @@ mc_status mc_ldf_config_set(mc_ldf_config *cfg, const char *key, const char *val
 {
     if (!cfg || !key || !value)
         return mc_diag_set(d, MC_EINVAL, -1, -1, "ldf: NULL argument");
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        const key_def *k = &keys[i];
-        if (strcmp(key, k->key) != 0)
-            continue;
-        double v;
-        if (!parse_number(value, &v) || !key_in_range(k, v))
-            return key_range_error(k, value, d);
-        char *p = (char *)cfg + k->offset;
-        if (k->is_int)
-            *(int *)p = (int)v;
-        else
-            *(double *)p = v;
-        return MC_OK;
-    }
+    const mc__key *k = mc__key_find(keys, N_KEYS, key);
+    if (k)
+        return mc__key_set(cfg, k, "ldf", value, d);
     if (strcmp(key, "detrend") == 0 || strcmp(key, "resolution_rule") == 0) {
         int is_detrend = key[0] == 'd';
         int i = is_detrend ? find_name(detrend_names, 3, value) : find_name(rule_names, 2, value);
@@ -199,7 +156,7 @@ mc_status mc_ldf_config_set(mc_ldf_config *cfg, const char *key, const char *val
     }
     if (strcmp(key, "cardiac_hi_hz") == 0) {
         double v;
-        if (!parse_number(value, &v) || !(v > cfg->band_edges_hz[N_BANDS - 1]))
+        if (!mc__parse_decimal(value, &v) || !(v > cfg->band_edges_hz[N_BANDS - 1]))
             return mc_diag_set(d, MC_EINVAL, -1, -1,
                                "ldf cardiac_hi_hz = '%s': expected a number above the cardiac "
                                "lower edge %g Hz",
@@ -207,7 +164,8 @@ mc_status mc_ldf_config_set(mc_ldf_config *cfg, const char *key, const char *val
         cfg->band_edges_hz[N_BANDS] = v;
         return MC_OK;
     }
-    return mc_diag_set(d, MC_EINVAL, -1, -1, "ldf: unknown key '%s'", key);
+    return mc__key_unknown(keys, N_KEYS, "ldf", key,
+                           "detrend, resolution_rule, band_edges_hz, cardiac_hi_hz", d);
 }
 
 /* ---- The analyser ---------------------------------------------------------------------------- */
@@ -615,12 +573,11 @@ static void segment_lengths(const mc_ldf_config *c, double *seg_s)
 static mc_status check_config(const mc_ldf_config *c, double fs_hz, size_t *decim_out, mc_diag *d)
 {
     char text[64];
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        const char *p = (const char *)c + keys[i].offset;
-        double v = keys[i].is_int ? (double)*(const int *)p : *(const double *)p;
-        if (!key_in_range(&keys[i], v)) {
+    for (size_t i = 0; i < N_KEYS; i++) {
+        double v = mc__key_get(c, &keys[i]);
+        if (!mc__key_accepts(&keys[i], v)) {
             snprintf(text, sizeof text, "%g", v);
-            return key_range_error(&keys[i], text, d);
+            return mc__key_refuse(&keys[i], "ldf", text, d);
         }
     }
     if ((int)c->detrend < 0 || (int)c->detrend > 2 || (int)c->rule < 0 || (int)c->rule > 1)

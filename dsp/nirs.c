@@ -5,6 +5,8 @@
  * they were blocked. */
 #include "dsp/nirs.h"
 
+#include "dsp/internal.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
@@ -30,50 +32,21 @@ mc_nirs_config mc_nirs_config_default(void)
     return (mc_nirs_config){.hop_s = 1.0, .window_s = 5.0};
 }
 
-typedef struct nirs_key {
-    const char *name;
-    size_t offset;
-} nirs_key;
-
-static const nirs_key nirs_keys[] = {
-    {"hop_s", offsetof(mc_nirs_config, hop_s)},
-    {"window_s", offsetof(mc_nirs_config, window_s)},
+/* The settings: times in s, > 0 (sanity bounds of a day). */
+static const mc__key nirs_keys[] = {
+    {"hop_s", offsetof(mc_nirs_config, hop_s), 0, 86400, MC__KEY_OPEN_LO, "s"},
+    {"window_s", offsetof(mc_nirs_config, window_s), 0, 86400, MC__KEY_OPEN_LO, "s"},
 };
-
-/* A plain decimal number: strtod also reads "inf", "nan" and hexadecimal, which a configuration
- * file should not contain. */
-static int parse_decimal(const char *text, double *out)
-{
-    if (!text || !text[0] || strspn(text, "+-.0123456789eE") != strlen(text))
-        return 0;
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v))
-        return 0;
-    *out = v;
-    return 1;
-}
 
 mc_status mc_nirs_config_set(mc_nirs_config *cfg, const char *key, const char *value, mc_diag *d)
 {
     assert(cfg != NULL);
     mc_diag_clear(d);
-    const nirs_key *k = NULL;
-    for (size_t i = 0; key && i < sizeof nirs_keys / sizeof nirs_keys[0]; i++)
-        if (strcmp(key, nirs_keys[i].name) == 0)
-            k = &nirs_keys[i];
+    const size_t n = sizeof nirs_keys / sizeof nirs_keys[0];
+    const mc__key *k = mc__key_find(nirs_keys, n, key);
     if (!k)
-        return mc_diag_set(d, MC_EINVAL, -1, -1,
-                           "nirs: unknown setting '%s' (expected hop_s, "
-                           "window_s)",
-                           key ? key : "");
-    double v = 0;
-    if (!parse_decimal(value, &v) || !(v > 0))
-        return mc_diag_set(d, MC_EINVAL, -1, -1, "nirs: %s='%s' is not a number > 0 (s)", k->name,
-                           value ? value : "");
-    memcpy((char *)cfg + k->offset, &v, sizeof v);
-    return MC_OK;
+        return mc__key_unknown(nirs_keys, n, "nirs", key, NULL, d);
+    return mc__key_set(cfg, k, "nirs", value, d);
 }
 
 /* ---- the analyser ---------------------------------------------------------------------------- */

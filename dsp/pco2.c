@@ -5,6 +5,8 @@
  * cost one pass over the bins per hop, and do not depend on how the frames were blocked. */
 #include "dsp/pco2.h"
 
+#include "dsp/internal.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <float.h>
@@ -38,53 +40,23 @@ mc_pco2_config mc_pco2_config_default(void)
         .hop_s = 1.0, .window_s = 10.0, .trend_window_s = 600.0, .discard_s = 600.0};
 }
 
-typedef struct pco2_key {
-    const char *name;
-    size_t offset;
-    int zero_ok;
-} pco2_key;
-
-static const pco2_key pco2_keys[] = {
-    {"hop_s", offsetof(mc_pco2_config, hop_s), 0},
-    {"window_s", offsetof(mc_pco2_config, window_s), 0},
-    {"trend_window_s", offsetof(mc_pco2_config, trend_window_s), 0},
-    {"discard_s", offsetof(mc_pco2_config, discard_s), 1},
+/* The settings: times in s, > 0 (discard_s >= 0), sanity bounds of a day. */
+static const mc__key pco2_keys[] = {
+    {"hop_s", offsetof(mc_pco2_config, hop_s), 0, 86400, MC__KEY_OPEN_LO, "s"},
+    {"window_s", offsetof(mc_pco2_config, window_s), 0, 86400, MC__KEY_OPEN_LO, "s"},
+    {"trend_window_s", offsetof(mc_pco2_config, trend_window_s), 0, 86400, MC__KEY_OPEN_LO, "s"},
+    {"discard_s", offsetof(mc_pco2_config, discard_s), 0, 86400, 0, "s"},
 };
-
-/* A plain decimal number: strtod also reads "inf", "nan" and hexadecimal, which a configuration
- * file should not contain. */
-static int parse_decimal(const char *text, double *out)
-{
-    if (!text || !text[0] || strspn(text, "+-.0123456789eE") != strlen(text))
-        return 0;
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v))
-        return 0;
-    *out = v;
-    return 1;
-}
 
 mc_status mc_pco2_config_set(mc_pco2_config *cfg, const char *key, const char *value, mc_diag *d)
 {
     assert(cfg != NULL);
     mc_diag_clear(d);
-    const pco2_key *k = NULL;
-    for (size_t i = 0; key && i < sizeof pco2_keys / sizeof pco2_keys[0]; i++)
-        if (strcmp(key, pco2_keys[i].name) == 0)
-            k = &pco2_keys[i];
+    const size_t n = sizeof pco2_keys / sizeof pco2_keys[0];
+    const mc__key *k = mc__key_find(pco2_keys, n, key);
     if (!k)
-        return mc_diag_set(d, MC_EINVAL, -1, -1,
-                           "pco2: unknown setting '%s' (expected hop_s, "
-                           "window_s, trend_window_s, discard_s)",
-                           key ? key : "");
-    double v = 0;
-    if (!parse_decimal(value, &v) || !(k->zero_ok ? v >= 0 : v > 0))
-        return mc_diag_set(d, MC_EINVAL, -1, -1, "pco2: %s='%s' is not a number %s (s)", k->name,
-                           value ? value : "", k->zero_ok ? ">= 0" : "> 0");
-    memcpy((char *)cfg + k->offset, &v, sizeof v);
-    return MC_OK;
+        return mc__key_unknown(pco2_keys, n, "pco2", key, NULL, d);
+    return mc__key_set(cfg, k, "pco2", value, d);
 }
 
 /* ---- the analyser ---------------------------------------------------------------------------- */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dsp/block.h"
+#include "dsp/internal.h"
 #include "dsp/ppg_internal.h"
 
 static const mc_feature_def ppg_features[MC_PPG_N_FEATURES] = {
@@ -68,72 +69,34 @@ mc_ppg_config mc_ppg_config_default(void)
     };
 }
 
-/* The numeric keys: the field, its range (lo excluded when open_lo) and whether it is whole. */
-typedef struct ppg_key {
-    const char *name;
-    size_t offset;
-    double lo, hi;
-    int open_lo;
-    int integer;
-    const char *unit;
-} ppg_key;
-
+/* The numeric settings and their ranges (dsp/internal.h). */
 #define PPG_KEY(f) #f, offsetof(mc_ppg_config, f)
-static const ppg_key ppg_keys[] = {
-    {PPG_KEY(window_s), 2, 120, 0, 0, "s"},
-    {PPG_KEY(hop_s), 0, 120, 1, 0, "s"},
-    {PPG_KEY(pvi_window_s), 2, 300, 0, 0, "s"},
-    {PPG_KEY(f_lo_hz), 0, 100, 1, 0, "Hz"},
-    {PPG_KEY(f_hi_hz), 0, 1000, 1, 0, "Hz"},
-    {PPG_KEY(hr_min_bpm), 10, 300, 0, 0, "bpm"},
-    {PPG_KEY(hr_max_bpm), 10, 400, 0, 0, "bpm"},
-    {PPG_KEY(ibi_min_s), 0.05, 5, 0, 0, "s"},
-    {PPG_KEY(ibi_max_s), 0.1, 10, 0, 0, "s"},
-    {PPG_KEY(sqi_threshold), 0, 1, 0, 0, ""},
-    {PPG_KEY(max_rejected), 0, 1, 0, 0, ""},
-    {PPG_KEY(min_beats), 2, 20, 0, 1, "beats"},
-    {PPG_KEY(low_perf_pi), 0, 100, 0, 0, "%"},
-    {PPG_KEY(low_perf_upi), 0, 100, 0, 0, "%"},
-    {PPG_KEY(pi_min), 0, 100, 0, 0, "%"},
-    {PPG_KEY(pi_max), 0, 100, 1, 0, "%"},
-    {PPG_KEY(dc_min), -1e30, 1e30, 0, 0, "stream units"},
-    {PPG_KEY(clip_run_s), 0, 10, 0, 0, "s"},
-    {PPG_KEY(clip_fraction), 0, 1, 0, 0, ""},
-    {PPG_KEY(pvi_percentile), 50, 100, 0, 0, ""},
-    {PPG_KEY(pvi_smooth), 1, 9, 0, 1, "hops"},
-    {PPG_KEY(pi_outlier_ratio), 1, 100, 1, 0, ""},
+static const mc__key ppg_keys[] = {
+    {PPG_KEY(window_s), 2, 120, 0, "s"},
+    {PPG_KEY(hop_s), 0, 120, MC__KEY_OPEN_LO, "s"},
+    {PPG_KEY(pvi_window_s), 2, 300, 0, "s"},
+    {PPG_KEY(f_lo_hz), 0, 100, MC__KEY_OPEN_LO, "Hz"},
+    {PPG_KEY(f_hi_hz), 0, 1000, MC__KEY_OPEN_LO, "Hz"},
+    {PPG_KEY(hr_min_bpm), 10, 300, 0, "bpm"},
+    {PPG_KEY(hr_max_bpm), 10, 400, 0, "bpm"},
+    {PPG_KEY(ibi_min_s), 0.05, 5, 0, "s"},
+    {PPG_KEY(ibi_max_s), 0.1, 10, 0, "s"},
+    {PPG_KEY(sqi_threshold), 0, 1, 0, ""},
+    {PPG_KEY(max_rejected), 0, 1, 0, ""},
+    {PPG_KEY(min_beats), 2, 20, MC__KEY_WHOLE, "beats"},
+    {PPG_KEY(low_perf_pi), 0, 100, 0, "%"},
+    {PPG_KEY(low_perf_upi), 0, 100, 0, "%"},
+    {PPG_KEY(pi_min), 0, 100, 0, "%"},
+    {PPG_KEY(pi_max), 0, 100, MC__KEY_OPEN_LO, "%"},
+    {PPG_KEY(dc_min), -1e30, 1e30, 0, "stream units"},
+    {PPG_KEY(clip_run_s), 0, 10, 0, "s"},
+    {PPG_KEY(clip_fraction), 0, 1, 0, ""},
+    {PPG_KEY(pvi_percentile), 50, 100, 0, ""},
+    {PPG_KEY(pvi_smooth), 1, 9, MC__KEY_WHOLE, "hops"},
+    {PPG_KEY(pi_outlier_ratio), 1, 100, MC__KEY_OPEN_LO, ""},
 };
 #undef PPG_KEY
 enum { N_KEYS = sizeof ppg_keys / sizeof ppg_keys[0] };
-
-/* A plain decimal number: strtod also reads "inf", "nan" and hexadecimal, which a configuration
- * file should not contain. */
-static int parse_decimal(const char *text, double *out)
-{
-    if (!text || !text[0] || strspn(text, "+-.0123456789eE") != strlen(text))
-        return 0;
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v))
-        return 0;
-    *out = v;
-    return 1;
-}
-
-static int key_accepts(const ppg_key *k, double v)
-{
-    if (!isfinite(v) || v > k->hi || v < k->lo || (k->open_lo && v == k->lo))
-        return 0;
-    return !k->integer || v == floor(v);
-}
-
-static mc_status key_refuse(mc_diag *d, const ppg_key *k, const char *text)
-{
-    return mc_diag_set(d, MC_EINVAL, -1, -1, "ppg: %s='%s' is not %s%s number in %s%g .. %g%s%s",
-                       k->name, text, k->integer ? "a whole" : "a", k->integer ? "" : " decimal",
-                       k->open_lo ? "(" : "[", k->lo, k->hi, k->unit[0] ? "] " : "]", k->unit);
-}
 
 mc_status mc_ppg_config_set(mc_ppg_config *cfg, const char *key, const char *value, mc_diag *d)
 {
@@ -158,27 +121,10 @@ mc_status mc_ppg_config_set(mc_ppg_config *cfg, const char *key, const char *val
         return mc_diag_set(d, MC_EINVAL, -1, -1, "ppg: baseline='%s' (expected cubic or linear)",
                            text);
     }
-    const ppg_key *k = NULL;
-    for (size_t i = 0; key && i < N_KEYS; i++)
-        if (strcmp(key, ppg_keys[i].name) == 0)
-            k = &ppg_keys[i];
+    const mc__key *k = mc__key_find(ppg_keys, N_KEYS, key);
     if (!k)
-        return mc_diag_set(d, MC_EINVAL, -1, -1,
-                           "ppg: unknown setting '%s' (expected a field of mc_ppg_config, "
-                           "polarity or baseline)",
-                           key ? key : "");
-    double v = 0;
-    if (!parse_decimal(text, &v) || !key_accepts(k, v))
-        return key_refuse(d, k, text);
-    memcpy((char *)cfg + k->offset, &v, sizeof v);
-    return MC_OK;
-}
-
-static double key_value(const mc_ppg_config *cfg, const ppg_key *k)
-{
-    double v;
-    memcpy(&v, (const char *)cfg + k->offset, sizeof v);
-    return v;
+        return mc__key_unknown(ppg_keys, N_KEYS, "ppg", key, "polarity, baseline", d);
+    return mc__key_set(cfg, k, "ppg", text, d);
 }
 
 /* ---- the streaming front end -------------------------------------------------------------- */
@@ -313,11 +259,11 @@ static size_t next_pow2(size_t n)
 static mc_status check_settings(const mc_ppg_config *c, double fs, mc_diag *d)
 {
     for (size_t i = 0; i < N_KEYS; i++) {
-        double v = key_value(c, &ppg_keys[i]);
-        if (!key_accepts(&ppg_keys[i], v)) {
+        double v = mc__key_get(c, &ppg_keys[i]);
+        if (!mc__key_accepts(&ppg_keys[i], v)) {
             char text[32];
             snprintf(text, sizeof text, "%g", v);
-            return key_refuse(d, &ppg_keys[i], text);
+            return mc__key_refuse(&ppg_keys[i], "ppg", text, d);
         }
     }
     if (c->polarity < -1 || c->polarity > 1 || (c->cubic_baseline != 0 && c->cubic_baseline != 1))
@@ -353,7 +299,7 @@ static void write_parameters(mc__ppg *s)
     size_t len = 0, cap = sizeof s->params;
     for (size_t i = 0; i < N_KEYS && len < cap; i++)
         len += (size_t)snprintf(s->params + len, cap - len, "%s=%.9g ", ppg_keys[i].name,
-                                key_value(&s->cfg, &ppg_keys[i]));
+                                mc__key_get(&s->cfg, &ppg_keys[i]));
     static const char *const pol[] = {"inverted", "auto", "upright"};
     if (len < cap)
         snprintf(s->params + len, cap - len,

@@ -19,6 +19,8 @@
  *   finite samples around the crossing; peaks and maxima are at a sample (the first one). */
 #include "dsp/protocol.h"
 
+#include "dsp/internal.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
@@ -120,64 +122,43 @@ mc_protocol_config mc_protocol_config_default(void)
     };
 }
 
-typedef struct protocol_key {
-    const char *name;
-    size_t offset;
-    int zero_ok; /* a sensor delay of 0 is meaningful; every other setting must be > 0 */
-} protocol_key;
-
-static const protocol_key protocol_keys[] = {
-    {"porh_rest_s", offsetof(mc_protocol_config, porh_rest_s), 0},
-    {"porh_bz_s", offsetof(mc_protocol_config, porh_bz_s), 0},
-    {"porh_smooth_s", offsetof(mc_protocol_config, porh_smooth_s), 0},
-    {"porh_return_frac", offsetof(mc_protocol_config, porh_return_frac), 0},
-    {"porh_return_hold_s", offsetof(mc_protocol_config, porh_return_hold_s), 0},
-    {"ionto_baseline_s", offsetof(mc_protocol_config, ionto_baseline_s), 0},
-    {"ionto_smooth_s", offsetof(mc_protocol_config, ionto_smooth_s), 0},
-    {"ionto_plateau_s", offsetof(mc_protocol_config, ionto_plateau_s), 0},
-    {"vot_baseline_s", offsetof(mc_protocol_config, vot_baseline_s), 0},
-    {"vot_desat_s", offsetof(mc_protocol_config, vot_desat_s), 0},
-    {"vot_recovery_s", offsetof(mc_protocol_config, vot_recovery_s), 0},
-    {"vot_max_s", offsetof(mc_protocol_config, vot_max_s), 0},
-    {"pco2_window_s", offsetof(mc_protocol_config, pco2_window_s), 0},
-    {"pco2_delay_s", offsetof(mc_protocol_config, pco2_delay_s), 1},
-    {"pco2_max_age_s", offsetof(mc_protocol_config, pco2_max_age_s), 0},
+/* The settings: > 0, except the sensor delay pco2_delay_s, for which 0 is meaningful. */
+static const mc__key protocol_keys[] = {
+    {"porh_rest_s", offsetof(mc_protocol_config, porh_rest_s), 0, 86400, MC__KEY_OPEN_LO, "s"},
+    {"porh_bz_s", offsetof(mc_protocol_config, porh_bz_s), 0, 86400, MC__KEY_OPEN_LO, "s"},
+    {"porh_smooth_s", offsetof(mc_protocol_config, porh_smooth_s), 0, 86400, MC__KEY_OPEN_LO, "s"},
+    {"porh_return_frac", offsetof(mc_protocol_config, porh_return_frac), 0, 10, MC__KEY_OPEN_LO,
+     ""},
+    {"porh_return_hold_s", offsetof(mc_protocol_config, porh_return_hold_s), 0, 86400,
+     MC__KEY_OPEN_LO, "s"},
+    {"ionto_baseline_s", offsetof(mc_protocol_config, ionto_baseline_s), 0, 86400, MC__KEY_OPEN_LO,
+     "s"},
+    {"ionto_smooth_s", offsetof(mc_protocol_config, ionto_smooth_s), 0, 86400, MC__KEY_OPEN_LO,
+     "s"},
+    {"ionto_plateau_s", offsetof(mc_protocol_config, ionto_plateau_s), 0, 86400, MC__KEY_OPEN_LO,
+     "s"},
+    {"vot_baseline_s", offsetof(mc_protocol_config, vot_baseline_s), 0, 86400, MC__KEY_OPEN_LO,
+     "s"},
+    {"vot_desat_s", offsetof(mc_protocol_config, vot_desat_s), 0, 86400, MC__KEY_OPEN_LO, "s"},
+    {"vot_recovery_s", offsetof(mc_protocol_config, vot_recovery_s), 0, 86400, MC__KEY_OPEN_LO,
+     "s"},
+    {"vot_max_s", offsetof(mc_protocol_config, vot_max_s), 0, 86400, MC__KEY_OPEN_LO, "s"},
+    {"pco2_window_s", offsetof(mc_protocol_config, pco2_window_s), 0, 86400, MC__KEY_OPEN_LO, "s"},
+    {"pco2_delay_s", offsetof(mc_protocol_config, pco2_delay_s), 0, 86400, 0, "s"},
+    {"pco2_max_age_s", offsetof(mc_protocol_config, pco2_max_age_s), 0, 86400, MC__KEY_OPEN_LO,
+     "s"},
 };
-
-/* A plain decimal number: strtod also reads "inf", "nan" and hexadecimal. */
-static int parse_decimal(const char *text, double *out)
-{
-    if (!text || !text[0] || strspn(text, "+-.0123456789eE") != strlen(text))
-        return 0;
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v))
-        return 0;
-    *out = v;
-    return 1;
-}
 
 mc_status mc_protocol_config_set(mc_protocol_config *c, const char *key, const char *value,
                                  mc_diag *d)
 {
     assert(c != NULL);
     mc_diag_clear(d);
-    const protocol_key *k = NULL;
-    for (size_t i = 0; key && i < sizeof protocol_keys / sizeof protocol_keys[0]; i++)
-        if (strcmp(key, protocol_keys[i].name) == 0)
-            k = &protocol_keys[i];
+    const size_t n = sizeof protocol_keys / sizeof protocol_keys[0];
+    const mc__key *k = mc__key_find(protocol_keys, n, key);
     if (!k)
-        return mc_diag_set(d, MC_EINVAL, -1, -1,
-                           "protocol: unknown setting '%s' (expected porh_*, ionto_*, vot_*, "
-                           "pco2_window_s, pco2_delay_s, pco2_max_age_s)",
-                           key ? key : "");
-    double v = 0;
-    if (!parse_decimal(value, &v) || !(k->zero_ok ? v >= 0 : v > 0))
-        return mc_diag_set(d, MC_EINVAL, -1, -1, "protocol: %s='%s' is not a number %s", k->name,
-                           value ? value : "", k->zero_ok ? ">= 0" : "> 0");
-    memcpy((char *)c + k->offset, &v, sizeof v);
-    return MC_OK;
+        return mc__key_unknown(protocol_keys, n, "protocol", key, NULL, d);
+    return mc__key_set(c, k, "protocol", value, d);
 }
 
 /* ---- results --------------------------------------------------------------------------------- */

@@ -82,7 +82,6 @@ void mc_pi_vot_analyse(const float *pi, const double *t_s, size_t n, double t_oc
 /** PCO2 gap (DOMAIN.md 5.3): pco2_gap (mmHg) = mean PCO2 over the shifted window minus the
  *  arterial value entered at t_gas. */
 void mc_pco2_gap_analyse(const float *pco2, const double *t_s, size_t n, double t_gas,
-                         double arterial_mmhg, const mc_protocol_config *c,
-                         mc_protocol_result *r);
+                         double arterial_mmhg, const mc_protocol_config *c, mc_protocol_result *r);
 
 #endif

@@ -45,7 +45,7 @@ const char *mc_strerror(mc_status s);
  *  caller only needs the status. `offset` is a byte offset, or -1 when `line` is the position,
  *  or both -1 when the input has no position (a missing file, a bad argument). */
 typedef struct mc_diag {
-    char message[256]; /* one line, no trailing newline; names what was expected */
+    char message[512]; /* one line, no trailing newline; names what was expected */
     int64_t offset;    /* byte offset into the input, -1 if not applicable */
     int64_t line;      /* 1-based line number, -1 if not applicable */
 } mc_diag;

@@ -4,7 +4,8 @@
  * Hann-windowed and transformed once, and its periodogram kept in a ring of the last K, so a
  * sliding analysis reuses every segment's FFT across the windows it belongs to. The density is
  * one-sided and scaled so that a sine of amplitude A has band power A^2/2 (Parseval); it matches
- * scipy.signal.welch(x, fs, window='hann', nperseg=L, noverlap=L-D, detrend=..., scaling='density').
+ * scipy.signal.welch(x, fs, window='hann', nperseg=L, noverlap=L-D, detrend=...,
+ * scaling='density').
  */
 #ifndef MC_DSP_WELCH_H
 #define MC_DSP_WELCH_H
@@ -23,14 +24,14 @@ typedef enum mc_detrend {
 } mc_detrend;
 
 typedef struct mc_welch_config {
-    double fs_hz;        /* sample rate, Hz, > 0 */
-    size_t seg_len;      /* L: samples per segment, >= 4 */
-    size_t nfft;         /* FFT length >= L (zero padding), 0 = L */
-    size_t seg_hop;      /* D: samples between segment starts, 1 .. L (default L/2) */
-    size_t n_segments;   /* K: segments averaged per estimate (the last K); 0 = all since the
-                            last reset (cumulative, for one estimate over a whole record) */
-    mc_detrend detrend;  /* default MC_DETREND_MEAN */
-    int measure;         /* FFTW_MEASURE planning (see dsp/fft.h); default 0 */
+    double fs_hz;       /* sample rate, Hz, > 0 */
+    size_t seg_len;     /* L: samples per segment, >= 4 */
+    size_t nfft;        /* FFT length >= L (zero padding), 0 = L */
+    size_t seg_hop;     /* D: samples between segment starts, 1 .. L (default L/2) */
+    size_t n_segments;  /* K: segments averaged per estimate (the last K); 0 = all since the
+                           last reset (cumulative, for one estimate over a whole record) */
+    mc_detrend detrend; /* default MC_DETREND_MEAN */
+    int measure;        /* FFTW_MEASURE planning (see dsp/fft.h); default 0 */
 } mc_welch_config;
 
 /** Defaults for a segment length: D = L/2, nfft = L, K = 0, mean detrend. Thread: any. */

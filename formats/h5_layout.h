@@ -19,7 +19,7 @@
 #define MC_H5_ATTR_TIMEZONE       "timezone"      /* local zone at the bedside */
 #define MC_H5_ATTR_NOTES          "notes"
 #define MC_H5_ATTR_RECOVERED_FROM "recovered_from" /* only in copies made by mcirc recover */
-#define MC_H5_ATTR_DERIVED_FROM "derived_from" /* only in files made from a recording (analyze) */
+#define MC_H5_ATTR_DERIVED_FROM   "derived_from" /* only in files made from a recording (analyze) */
 
 /* Groups. */
 #define MC_H5_STREAMS  "streams"  /* /streams/<name>/ */

@@ -592,13 +592,13 @@ static void expect_set_error(const char *key, const char *value, const char *nee
 
 TEST(config_errors)
 {
-    expect_set_error("hop", "60", "unknown key");
+    expect_set_error("hop", "60", "unknown setting");
     expect_set_error("hop_s", "0", "hop_s");
     expect_set_error("hop_s", "abc", "hop_s");
     expect_set_error("hop_s", "60 s", "hop_s");
     expect_set_error("window_s", "nan", "window_s");
     expect_set_error("lowpass_order", "9", "lowpass_order");
-    expect_set_error("lowpass_order", "2.5", "integer");
+    expect_set_error("lowpass_order", "2.5", "whole number");
     expect_set_error("min_segments", "0", "min_segments");
     expect_set_error("artefact_max_frac", "1.5", "artefact_max_frac");
     expect_set_error("wavelet", "2", "wavelet");

@@ -117,7 +117,7 @@ TEST(config)
     ASSERT_NEAR_F(c.hop_s, 2, 0);
     mc_pco2_config before = c;
     const char *keys[] = {"hop_s", "window_s", "trend_window_s"};
-    const char *bad[] = {"", "x", "0", "-2", "inf", "nan", "1e999", "10 ", NULL};
+    const char *bad[] = {"", "x", "0", "-2", "inf", "nan", "1e999", "10 s", NULL};
     for (size_t k = 0; k < 3; k++)
         for (size_t i = 0; bad[i]; i++) {
             ASSERT_STATUS(mc_pco2_config_set(&c, keys[k], bad[i], &d), MC_EINVAL);

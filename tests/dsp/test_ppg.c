@@ -228,8 +228,11 @@ TEST(config)
     ASSERT_STATUS(mc_ppg_config_set(&c, "windows", "8", &d), MC_EINVAL);
     ASSERT_TRUE(strstr(d.message, "windows") != NULL);
     ASSERT_STATUS(mc_ppg_config_set(&c, NULL, "8", NULL), MC_EINVAL);
+    ASSERT_STATUS(mc_ppg_config_set(&c, "window_s", " 9 ", NULL), MC_OK); /* blanks around */
+    ASSERT_NEAR_F(c.window_s, 9, 0);
+    c.window_s = before.window_s;
     static const char *const bad[] = {"",      "abc", "8s", "nan", "inf", "0x10",
-                                      "1e999", " 8",  "-1", "1e3", NULL};
+                                      "1e999", "8 8", "-1", "1e3", NULL};
     for (int i = 0; bad[i]; i++) {
         ASSERT_STATUS(mc_ppg_config_set(&c, "window_s", bad[i], &d), MC_EINVAL);
         ASSERT_TRUE(strstr(d.message, "window_s") != NULL);

@@ -41,8 +41,9 @@ TEST(sections_keys_values)
                        "last = x";
     ASSERT_STATUS(parse(text, &s, NULL), MC_OK);
     ASSERT_EQ_INT(s.n, 6);
-    ASSERT_STR_EQ(s.text, ".top=1@2;ppg.window_s=8@4;ppg.hop_s=1@5;ldf.note=two words;not a comment@9;"
-                          "ldf.empty=@10;ldf.last=x@11;");
+    ASSERT_STR_EQ(s.text,
+                  ".top=1@2;ppg.window_s=8@4;ppg.hop_s=1@5;ldf.note=two words;not a comment@9;"
+                  "ldf.empty=@10;ldf.last=x@11;");
 }
 
 TEST(malformed_lines_named)
