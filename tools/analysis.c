@@ -310,7 +310,7 @@ static mc_status run_protocols(mc_h5_reader *r, size_t i, const mc_analysis_conf
             st = mc_protocol_table_add(table, set, "porh", info->name, occ[k].start_s,
                                        occ[k].release_s, &res);
         }
-        double first_dose = NAN;
+        double first_dose = (double)NAN;
         for (size_t k = 0; st == MC_OK && k < ne; k++) {
             if (strcmp(ev[k].kind, "iontophoresis") != 0 || !applies(&ev[k], info->name))
                 continue;

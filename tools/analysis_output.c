@@ -212,7 +212,7 @@ static void write_features(FILE *f, const mc_series_set *set)
             for (size_t m = k; m < end; m++) {
                 const mc_series *s = &set->series[m];
                 fprintf(f, "%.3f,%s,%s,", (double)s->t_ns[j] / 1e9, s->stream, s->name);
-                put_value(f, s->value[j], s->status[j]);
+                put_value(f, (double)s->value[j], s->status[j]);
                 fprintf(f, ",%s,%s\n", s->unit, mc_feature_status_name(s->status[j]));
             }
         k = end;
