@@ -41,13 +41,16 @@ mc_status mc_ini_parse(const char *text, size_t len, mc_ini_fn fn, void *ctx, mc
         if (line_len > MC_INI_LINE_MAX)
             return mc_diag_set(d, MC_EFORMAT, offset, line, "line %lld: longer than %d bytes",
                                (long long)line, MC_INI_LINE_MAX);
+        /* A CR belongs to a CRLF line end only; anywhere else it is a control character. */
+        if (line_len > 0 && start[line_len - 1] == '\r')
+            line_len--;
         for (size_t i = 0; i < line_len; i++) {
             unsigned char c = (unsigned char)start[i];
-            if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
+            if ((c < 0x20 && c != '\t') || c == 0x7f)
                 return mc_diag_set(d, MC_EFORMAT, offset + (int64_t)i, line,
                                    "line %lld: control character 0x%02x", (long long)line, c);
         }
-        const char *b = start, *e = end;
+        const char *b = start, *e = start + line_len;
         trim(&b, &e);
         if (b == e || *b == '#' || *b == ';')
             continue;

@@ -97,3 +97,14 @@ TEST(callback_stops_the_parse)
     ASSERT_EQ_INT(d.line, 2);
     ASSERT_TRUE(strstr(d.message, "'b'") != NULL);
 }
+
+TEST(carriage_return_only_at_line_end)
+{
+    seen s;
+    mc_diag d;
+    ASSERT_STATUS(parse("[a]\r\nk = v\r\n", &s, &d), MC_OK);
+    ASSERT_STR_EQ(s.text, "a.k=v@2;");
+    ASSERT_STATUS(parse("[a]\nk = v\rw = x\n", &s, &d), MC_EFORMAT);
+    ASSERT_EQ_INT(d.line, 2);
+    ASSERT_TRUE(strstr(d.message, "control character 0x0d") != NULL);
+}
