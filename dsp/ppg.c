@@ -139,20 +139,30 @@ static size_t ppg_push(void *self, const float *frames, const int64_t *t_ns, siz
         return 0;
     assert(n == 0 || frames != NULL);
     size_t i = 0;
-    /* Sample by sample, so that every state (filter, Welch segment, rings, the hop counter)
-     * follows the frame sequence alone: a row never depends on how frames were blocked. */
+    /* In blocks that end at the next hop boundary at the latest: every state (filter, Welch
+     * segment, rings, the hop counter) follows the frame sequence alone, and the filter and the
+     * Welch segment give the same values however their input is split, so a row never depends
+     * on how frames were blocked. */
     while (i < n) {
-        float xf = frames[i * s->n_channels + s->channel];
-        if (!isfinite(xf))
-            xf = (float)NAN;
-        double xd = (double)xf, yd = 0;
-        mc_iir_process_double(s->bp, &xd, &yd, 1);
-        s->ring_x[s->ring_pos] = xf;
-        s->ring_y[s->ring_pos] = yd;
-        s->ring_pos = s->ring_pos + 1 == s->n_span ? 0 : s->ring_pos + 1;
-        (void)mc_welch_push(s->welch, &xf, 1);
-        s->n_frames++;
-        i++;
+        size_t m = n - i, to_row = (size_t)(s->next_row - s->n_frames);
+        m = m < to_row ? m : to_row;
+        m = m < MC__PPG_BLOCK ? m : MC__PPG_BLOCK;
+        for (size_t j = 0; j < m; j++) {
+            float xf = frames[(i + j) * s->n_channels + s->channel];
+            s->blk_x[j] = isfinite(xf) ? xf : (float)NAN;
+            s->blk_y[j] = (double)s->blk_x[j];
+        }
+        mc_iir_process_double(s->bp, s->blk_y, s->blk_y, m);
+        for (size_t j = 0; j < m;) { /* into the rings, in at most two pieces */
+            size_t run = s->n_span - s->ring_pos < m - j ? s->n_span - s->ring_pos : m - j;
+            memcpy(s->ring_x + s->ring_pos, s->blk_x + j, run * sizeof *s->ring_x);
+            memcpy(s->ring_y + s->ring_pos, s->blk_y + j, run * sizeof *s->ring_y);
+            s->ring_pos = s->ring_pos + run == s->n_span ? 0 : s->ring_pos + run;
+            j += run;
+        }
+        (void)mc_welch_push(s->welch, s->blk_x, m);
+        s->n_frames += (int64_t)m;
+        i += m;
         if (s->n_frames == s->next_row) {
             ppg_hop(s);
             s->next_row += (int64_t)s->n_hop;
@@ -199,13 +209,12 @@ static void ppg_destroy(void *self)
     mc_iir_destroy(s->bp);
     mc_iir_destroy(s->bp_back);
     mc_welch_destroy(s->welch);
-    mc_movavg_destroy(s->ma_peak);
-    mc_movavg_destroy(s->ma_beat);
-    mc_movavg_destroy(s->ma_tpl);
-    void *arrays[] = {s->ring_x, s->ring_y, s->x,     s->y,     s->q,    s->p,     s->dd,
-                      s->ext,    s->zf,     s->fa,    s->fb,    s->clip, s->psd,   s->fpk,
-                      s->on_t,   s->on_v,   s->on_lo, s->on_hi, s->pk_t, s->ac,    s->dc,
-                      s->pi,     s->corr,   s->bmean, s->bsd,   s->flag, s->sortd, s->tpl};
+    void *arrays[] = {s->ring_x,    s->ring_y,  s->x,     s->y,     s->q,     s->p,     s->dd,
+                      s->ext,       s->zf,      s->fa,    s->fb,    s->clip,  s->psd,   s->fpk,
+                      s->on_t,      s->on_v,    s->on_lo, s->on_hi, s->pk_t,  s->ac,    s->dc,
+                      s->pi,        s->corr,    s->bmean, s->bsd,   s->flag,  s->sortd, s->tpl,
+                      s->zd,        s->pre_s,   s->pre_c, s->tz,    s->cache, s->prov,  s->uni,
+                      s->cache_seg, s->prov_seg};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(s);
@@ -354,6 +363,12 @@ mc_status mc_ppg_analyser_create(const mc_ppg_config *cfg, double fs_hz, uint32_
     s->max_beats = s->n_span / s->min_dist + 4;
     s->tpl_max = frames_of(cfg->ibi_max_s, fs_hz) + 1;
     s->polarity = cfg->polarity != 0 ? cfg->polarity : -1;
+    s->cache_sign = s->polarity;
+    s->seg_half = s->tpl_max / 2 + 1;
+    s->seg_len = 2 * s->seg_half + 1;
+    s->freeze_lag = frames_of(1.0, fs_hz);
+    s->tpl_step = (size_t)floor(fs_hz / (4.0 * cfg->f_hi_hz));
+    s->tpl_step = s->tpl_step < 1 ? 1 : s->tpl_step;
     for (size_t i = 0; i < MC__PPG_SMOOTH_MAX; i++)
         s->pvi_hist[i] = (double)NAN;
 
@@ -363,10 +378,6 @@ mc_status mc_ppg_analyser_create(const mc_ppg_config *cfg, double fs_hz, uint32_
     mc_iir_reset_to(s->bp, (double)NAN); /* the first finite sample starts at its steady state */
     s->n_sos = mc_iir_get_sos(s->bp, s->sos, MC__PPG_MAX_SOS);
     if (s->n_sos > MC__PPG_MAX_SOS)
-        goto fail;
-    if (mc_movavg_create(s->w_peak, &s->ma_peak) != MC_OK ||
-        mc_movavg_create(s->w_beat, &s->ma_beat) != MC_OK ||
-        mc_movavg_create(s->w_tpl, &s->ma_tpl) != MC_OK)
         goto fail;
     s->nfft = 4 * next_pow2(s->n_win);
     mc_welch_config wc = mc_welch_config_default(fs_hz, s->n_win);
@@ -393,6 +404,9 @@ mc_status mc_ppg_analyser_create(const mc_ppg_config *cfg, double fs_hz, uint32_
     s->zf = calloc(me, sizeof *s->zf);
     s->fa = calloc(me, sizeof *s->fa);
     s->fb = calloc(me, sizeof *s->fb);
+    s->zd = calloc(me, sizeof *s->zd);
+    s->pre_s = calloc(me + 1, sizeof *s->pre_s);
+    s->pre_c = calloc(me + 1, sizeof *s->pre_c);
     s->clip = calloc(m, sizeof *s->clip);
     s->psd = calloc(s->n_bins, sizeof *s->psd);
     s->fpk = calloc(b, sizeof *s->fpk);
@@ -410,10 +424,17 @@ mc_status mc_ppg_analyser_create(const mc_ppg_config *cfg, double fs_hz, uint32_
     s->flag = calloc(b, sizeof *s->flag);
     s->sortd = calloc(b > m ? b : m, sizeof *s->sortd);
     s->tpl = calloc(s->tpl_max, sizeof *s->tpl);
+    s->tz = calloc(b * s->tpl_max, sizeof *s->tz);
+    s->cache = calloc(b, sizeof *s->cache);
+    s->prov = calloc(b, sizeof *s->prov);
+    s->uni = calloc(b, sizeof *s->uni);
+    s->cache_seg = calloc(b * s->seg_len, sizeof *s->cache_seg);
+    s->prov_seg = calloc(b * s->seg_len, sizeof *s->prov_seg);
     if (!s->ring_x || !s->ring_y || !s->x || !s->y || !s->q || !s->p || !s->dd || !s->ext ||
         !s->zf || !s->fa || !s->fb || !s->clip || !s->psd || !s->fpk || !s->on_t || !s->on_v ||
         !s->on_lo || !s->on_hi || !s->pk_t || !s->ac || !s->dc || !s->pi || !s->corr || !s->bmean ||
-        !s->bsd || !s->flag || !s->sortd || !s->tpl)
+        !s->bsd || !s->flag || !s->sortd || !s->tpl || !s->zd || !s->pre_s || !s->pre_c || !s->tz ||
+        !s->cache || !s->prov || !s->uni || !s->cache_seg || !s->prov_seg)
         goto fail;
 
     s->row.n_features = MC_PPG_N_FEATURES;
@@ -538,11 +559,12 @@ static void ppg_hop(mc__ppg *s)
         s->y[i] = s->ring_y[r];
         if (!isfinite(s->x[i]))
             continue;
-        ext[2] = fmin(ext[2], s->x[i]);
-        ext[3] = fmax(ext[3], s->x[i]);
+        const double xi = s->x[i]; /* finite: plain comparisons, not the fmin/fmax calls */
+        ext[2] = xi < ext[2] ? xi : ext[2];
+        ext[3] = xi > ext[3] ? xi : ext[3];
         if (i >= w0) {
-            ext[0] = fmin(ext[0], s->x[i]);
-            ext[1] = fmax(ext[1], s->x[i]);
+            ext[0] = xi < ext[0] ? xi : ext[0];
+            ext[1] = xi > ext[1] ? xi : ext[1];
             sum += s->x[i];
             n_fin++;
         }
@@ -560,8 +582,9 @@ static void ppg_hop(mc__ppg *s)
      * signal quality: the beats are measured on the waveform lifted to a positive level, which
      * keeps every beat-to-beat ratio the acceptance rules use. */
     const int no_dc = !(dc > s->cfg.dc_min) || !(dc > 0.5 * (ext[1] - ext[0]));
+    double lift = 0;
     if (no_dc) {
-        double lift = 10.0 * (ext[3] - ext[2]) - ext[2];
+        lift = 10.0 * (ext[3] - ext[2]) - ext[2];
         for (size_t i = 0; i < span; i++)
             s->x[i] += lift;
         for (size_t k = 0; k < 4; k++)
@@ -574,7 +597,7 @@ static void ppg_hop(mc__ppg *s)
 
     mc__ppg_beats res;
     double hr_spec = spectral_hr(s), hr = hr_spec;
-    mc__ppg_beats_analyse(s, span, w0, 60.0 * s->fs / hr_spec, &res);
+    mc__ppg_beats_analyse(s, span, w0, 60.0 * s->fs / hr_spec, lift, &res);
 
     /* Heart rate: spectral, cross-checked by the beats (DOMAIN.md 2.2). */
     if (!isfinite(hr) || (isfinite(res.hr_beat) && fabs(hr - res.hr_beat) > 10.0))

@@ -105,19 +105,30 @@ enum {
  *
  *  Beats, over the span (the last pvi_window_s, or what there is of it): pi, hr and sqi use the
  *  beats that start in the window, pvi all the span's.
+ *  - Measured once: each hop detects and measures beats only in a region at the stream's end,
+ *    from 1.2 beats + 0.2 s before the end of the last final beat (at least 2.5 s; the whole
+ *    span when no final beat is left in it). A beat becomes final when its end is at least 1 s
+ *    before the stream's end and the foot after it has been found (or its end is 2 s old): its
+ *    times, AC, DC, flags, its measurements with each choice of neighbouring feet (see the
+ *    baseline below) and its template segment are then kept until it leaves the span, never
+ *    measured again; the beats after it are measured again at the next hop. The statistics a
+ *    measurement uses (median interval and rise time, noise, Elgendi's normalisation) are the
+ *    region's. Only the acceptance (template, amplitude, neighbours, the final baseline) is
+ *    judged again at every hop, over all the span's beats.
  *  - Band-pass: 2nd-order Butterworth band-pass f_lo_hz..f_hi_hz (4th order overall, dsp/iir.h)
- *    run causally over the stream, then backwards over the span (zero phase, so detected
- *    extrema stay where the raw ones are), the span's end extended by repeating the last
+ *    run causally over the stream, then backwards over the region (zero phase, so detected
+ *    extrema stay where the raw ones are), the stream's end extended by repeating the last
  *    spectral beat period.
  *  - Polarity (DOMAIN 1.7): the sign that makes the steepest slopes rising (a short systolic
- *    upstroke), from the skewness of the band-passed derivative, one vote per 2 s segment so that
- *    an artefact gets few votes; an undecided span keeps the last decision (the first defaults to
- *    inverted: raw intensity). Then checked on the beats: a median rise time above 0.55 of the
- *    beat means the feet are systolic peaks, and the other sign is taken if its beats rise faster.
- *  - Detection: Elgendi 2013 (DOMAIN 2.3) on the band-pass (111 / 667 ms moving averages,
- *    beta 0.02), peaks at least 60 / hr_max_bpm apart; when they come at half the spectral period
- *    (a pulse with two humps), again at least 0.6 periods apart. A foot is the band-pass minimum
- *    between two peaks.
+ *    upstroke), from the skewness of the band-passed derivative, one vote per 2 s segment of the
+ *    region so that an artefact gets few votes; an undecided region keeps the last decision (the
+ *    first defaults to inverted: raw intensity). Then checked on the beats: a median rise time
+ *    above 0.55 of the beat means the feet are systolic peaks, and the other sign is taken if its
+ *    beats rise faster. A new sign forgets the final beats and measures the whole span again.
+ *  - Detection: Elgendi 2013 (DOMAIN 2.3) on the band-pass (111 / 667 ms centred moving
+ *    averages, over the samples there are at the region's ends, beta 0.02), peaks at least
+ *    60 / hr_max_bpm apart; when they come at half the spectral period (a pulse with two humps),
+ *    again at least 0.6 periods apart. A foot is the band-pass minimum between two peaks.
  *  - Refinement on the raw signal p (polarity-corrected): feet are the minima of p minus the local
  *    drift slope within min(150 ms, a quarter beat), then placed at each peak minus the median
  *    rise time; peaks and feet are read from least-squares parabolas (+-6 % of a beat for peaks,
@@ -133,9 +144,10 @@ enum {
  *    correlation of at least sqi_threshold with the template, the sample-wise median of the
  *    standardised beats, each a median-duration segment of p minus the baseline centred on its
  *    peak and lightly smoothed (Orphanidou used the mean; a median is not dragged by a large
- *    artefact); PI_k within a factor pi_outlier_ratio of the span's median (smooth motion passes
- *    a template but not an amplitude check); and not next to a beat rejected as an artefact (the
- *    edges of motion are distorted without failing the template).
+ *    artefact), compared at every floor(fs / (4 f_hi_hz))-th frame (the smoothing leaves little
+ *    above 2 f_hi_hz); PI_k within a factor pi_outlier_ratio of the span's median (smooth
+ *    motion passes a template but not an amplitude check); and not next to a beat rejected as an
+ *    artefact (the edges of motion are distorted without failing the template).
  *
  *  Statuses (DOMAIN 1.7, 2.4), per feature, the first that applies:
  *  - NO_SIGNAL: every feature, when under half the window's samples are finite or the window is

@@ -39,7 +39,7 @@ static size_t zero_phase(mc__ppg *s, size_t n, double period)
     const size_t pad = s->pad < n ? s->pad : n - 1;
     const size_t per =
         isfinite(period) && period >= 2.0 && period < (double)n ? (size_t)nearbyint(period) : 0;
-    const double *y = s->y;
+    const double *y = s->ry;
     double *r = s->ext; /* reversed: r[pad - 1 - k] is the extension at n + k */
     for (size_t k = 0; k < pad; k++) {
         double e;
@@ -126,18 +126,36 @@ static double noise_sigma(mc__ppg *s, size_t n)
     return k > 0 ? in_band * mc_median(s->fa, k, s->fb) / (0.6745 * sqrt(6.0)) : (double)NAN;
 }
 
-static int elgendi_above(const mc__ppg *s, size_t i, size_t h1, size_t h2, double offset)
+/* The centred moving average of the finite values of in[n] over [i - h, i + h], clipped to the
+ * data (fewer values at the edges; NaN when none), from prefix sums: two subtractions and a
+ * division a sample whatever h. */
+static void centred_mean(mc__ppg *s, const double *in, size_t n, size_t h, float *out)
 {
-    float a = s->fa[i + h1], b = s->fb[i + h2];
+    double *sum = s->pre_s, *cnt = s->pre_c;
+    sum[0] = cnt[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        const int ok = isfinite(in[i]);
+        sum[i + 1] = sum[i] + (ok ? in[i] : 0.0);
+        cnt[i + 1] = cnt[i] + (double)ok;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const size_t lo = i > h ? i - h : 0, hi = i + h + 1 < n ? i + h + 1 : n;
+        const double c = cnt[hi] - cnt[lo];
+        out[i] = c > 0 ? (float)((sum[hi] - sum[lo]) / c) : (float)NAN;
+    }
+}
+
+static int elgendi_above(const mc__ppg *s, size_t i, double offset)
+{
+    float a = s->fa[i], b = s->fb[i];
     return isfinite(a) && isfinite(b) && (double)a > (double)b + offset;
 }
 
 /* Elgendi et al. 2013 (DOMAIN.md 2.3) on the zero-phase band-pass q, normalised to unit RMS:
- * z = max(q, 0)^2; centred moving averages of 111 ms (peaks) and 667 ms (beats), the centred
- * output read W/2 samples late from the causal mc_movavg, with NaN fed past the end so that the
- * last averages are over the samples there are; blocks where MA_peak > MA_beat + 0.02 mean(z)
- * and at least 111 ms long; the block's maximum of q is the peak; peaks closer than min_dist
- * keep the higher. @return the peaks, in s->fpk */
+ * z = max(q, 0)^2; centred moving averages of 111 ms (peaks) and 667 ms (beats), over the
+ * samples there are at the region's ends; blocks where MA_peak > MA_beat + 0.02 mean(z) and at
+ * least 111 ms long; the block's maximum of q is the peak; peaks closer than min_dist keep the
+ * higher. @return the peaks, in s->fpk */
 static size_t elgendi(mc__ppg *s, size_t n, size_t min_dist)
 {
     const double *q = s->q;
@@ -152,27 +170,25 @@ static size_t elgendi(mc__ppg *s, size_t n, size_t min_dist)
         return 0;
     const double inv = 1.0 / sqrt(ss / (double)k);
     const size_t h1 = (s->w_peak - 1) / 2, h2 = (s->w_beat - 1) / 2;
-    for (size_t i = 0; i < n + h2; i++) {
-        if (i < n && isfinite(q[i])) {
+    for (size_t i = 0; i < n; i++) {
+        if (isfinite(q[i])) {
             double u = q[i] > 0 ? q[i] * inv : 0.0;
-            s->zf[i] = (float)(u * u);
+            s->zd[i] = u * u;
             zsum += u * u;
         } else {
-            s->zf[i] = (float)NAN;
+            s->zd[i] = (double)NAN;
         }
     }
-    mc_movavg_reset(s->ma_peak);
-    mc_movavg_process(s->ma_peak, s->zf, s->fa, n + h1);
-    mc_movavg_reset(s->ma_beat);
-    mc_movavg_process(s->ma_beat, s->zf, s->fb, n + h2);
+    centred_mean(s, s->zd, n, h1, s->fa);
+    centred_mean(s, s->zd, n, h2, s->fb);
     const double offset = 0.02 * zsum / (double)k;
     for (size_t i = 0; i < n;) {
-        if (!elgendi_above(s, i, h1, h2, offset)) {
+        if (!elgendi_above(s, i, offset)) {
             i++;
             continue;
         }
         size_t j = i, best = n;
-        for (; j < n && elgendi_above(s, j, h1, h2, offset); j++)
+        for (; j < n && elgendi_above(s, j, offset); j++)
             if (isfinite(q[j]) && (best == n || q[j] > q[best]))
                 best = j;
         if (j - i >= s->w_peak && best < n) {
@@ -415,251 +431,87 @@ static int neighbour_ok(const mc__ppg *s, size_t j, double gap, double len)
     return isfinite(s->on_t[j]) && isfinite(s->on_v[j]) && gap > 0.5 * len && gap < 2.0 * len;
 }
 
+/* One measurement of a beat. */
+typedef struct beat_meas {
+    double pk, ac, dc; /* peak time (frames), AC, DC (stream units); NaN when not measured */
+    unsigned flag;     /* MC__BEAT_NONFINITE, CLIPPED, DURATION (ibi range), SMALL */
+} beat_meas;
+
 /* Beat k lies between onsets k and k + 1 (DOMAIN.md 1.2). The baseline passes through the onsets
- * (cubic with one more onset on each side, see dsp/ppg.h); dd = p - baseline; AC is the fitted
- * maximum of dd, DC the mean raw intensity over the beat. */
-static void measure_beats(mc__ppg *s, size_t n, size_t no, size_t h, double sigma, int final)
+ * (cubic with one more onset on each side, see dsp/ppg.h; allow: bit 0 lets the left one in,
+ * bit 1 the right one); dd = p - baseline over the beat; AC is the fitted maximum of dd, DC the
+ * mean raw intensity over the beat. */
+static beat_meas measure_one(mc__ppg *s, size_t no, size_t k, size_t h, double sigma,
+                             unsigned allow)
 {
-    for (size_t i = 0; i < n && !final; i++)
+    beat_meas r = {(double)NAN, (double)NAN, (double)NAN, 0};
+    double t0 = s->on_t[k], t1 = s->on_t[k + 1], v0 = s->on_v[k], v1 = s->on_v[k + 1];
+    if (!isfinite(t0) || !isfinite(t1) || !isfinite(v0) || !isfinite(v1) || !(t1 - t0 > 2.0)) {
+        r.flag = MC__BEAT_NONFINITE;
+        return r;
+    }
+    double tn[4], vn[4];
+    int m = 0;
+    const int cubic = s->cfg.cubic_baseline;
+    if (cubic && (allow & 1) && k > 0 && neighbour_ok(s, k - 1, t0 - s->on_t[k - 1], t1 - t0)) {
+        tn[m] = s->on_t[k - 1];
+        vn[m++] = s->on_v[k - 1] - v0;
+    }
+    tn[m] = t0;
+    vn[m++] = 0.0;
+    tn[m] = t1;
+    vn[m++] = v1 - v0;
+    if (cubic && (allow & 2) && k + 2 < no &&
+        neighbour_ok(s, k + 2, s->on_t[k + 2] - t1, t1 - t0)) {
+        tn[m] = s->on_t[k + 2];
+        vn[m++] = s->on_v[k + 2] - v0;
+    }
+    const size_t i0 = (size_t)nearbyint(t0), i1 = (size_t)nearbyint(t1);
+    lagrange_poly L;
+    lagrange_prepare(&L, tn, vn, m);
+    double sx = 0;
+    int bad = 0, clipped = 0;
+    for (size_t j = i0; j < i1; j++) {
+        bad |= !isfinite(s->rx[j]);
+        clipped |= s->rclip[j];
+        s->dd[j] = s->p[j] - v0 - lagrange_eval(&L, (double)j);
+        sx += s->rx[j];
+    }
+    bad |= !isfinite(s->rx[i1]);
+    clipped |= s->rclip[i1];
+    r.flag = (bad ? MC__BEAT_NONFINITE : 0u) | (clipped ? MC__BEAT_CLIPPED : 0u);
+    if (bad)
+        return r;
+    const size_t rng[4] = {i0, i1 - 1, i0 + 1, i1 - 1};
+    size_t c = arg_extremum(s->dd, i0 + 1, i1 - 1, 0.0, 1.0);
+    r.dc = sx / (double)(i1 - i0);
+    if (c >= i1 || !fit_extremum(s->dd, rng, c, h, 0.0, 1.0, &r.pk, &r.ac) || !(r.dc > 0) ||
+        !isfinite(r.ac)) {
+        r.flag = MC__BEAT_NONFINITE;
+        r.pk = r.ac = (double)NAN;
+        return r;
+    }
+    double dur = (t1 - t0) / s->fs;
+    if (!(dur > s->cfg.ibi_min_s && dur < s->cfg.ibi_max_s))
+        r.flag |= MC__BEAT_DURATION;
+    if (!(r.ac > 0) || (isfinite(sigma) && !(r.ac > 4.0 * sigma)))
+        r.flag |= MC__BEAT_SMALL;
+    return r;
+}
+
+/* The first measurement of every beat of the region, with every neighbouring foot; dd holds
+ * p - baseline over the beats and NaN elsewhere. */
+static void measure_beats(mc__ppg *s, size_t n, size_t no, size_t h, double sigma)
+{
+    for (size_t i = 0; i < n; i++)
         s->dd[i] = (double)NAN;
     for (size_t k = 0; k + 1 < no; k++) {
-        double t0 = s->on_t[k], t1 = s->on_t[k + 1], v0 = s->on_v[k], v1 = s->on_v[k + 1];
-        if (final && s->flag[k] != 0)
-            continue;
-        s->pk_t[k] = s->ac[k] = s->dc[k] = s->pi[k] = (double)NAN;
-        if (!final)
-            s->corr[k] = (double)NAN;
-        s->flag[k] = 0;
-        if (!isfinite(t0) || !isfinite(t1) || !isfinite(v0) || !isfinite(v1) || !(t1 - t0 > 2.0)) {
-            s->flag[k] = MC__BEAT_NONFINITE;
-            continue;
-        }
-        double tn[4], vn[4];
-        int m = 0;
-        /* The final pass takes a neighbouring foot only from an accepted neighbouring beat: a
-         * foot inside an artefact would bend the baseline of the clean beat next to it. */
-        const int cubic = s->cfg.cubic_baseline;
-        if (cubic && k > 0 && (!final || s->flag[k - 1] == 0) &&
-            neighbour_ok(s, k - 1, t0 - s->on_t[k - 1], t1 - t0)) {
-            tn[m] = s->on_t[k - 1];
-            vn[m++] = s->on_v[k - 1] - v0;
-        }
-        tn[m] = t0;
-        vn[m++] = 0.0;
-        tn[m] = t1;
-        vn[m++] = v1 - v0;
-        if (cubic && k + 2 < no && (!final || s->flag[k + 1] == 0) &&
-            neighbour_ok(s, k + 2, s->on_t[k + 2] - t1, t1 - t0)) {
-            tn[m] = s->on_t[k + 2];
-            vn[m++] = s->on_v[k + 2] - v0;
-        }
-        const size_t i0 = (size_t)nearbyint(t0), i1 = (size_t)nearbyint(t1);
-        lagrange_poly L;
-        lagrange_prepare(&L, tn, vn, m);
-        double sx = 0;
-        for (size_t j = i0; j <= i1; j++) {
-            if (!isfinite(s->x[j]))
-                s->flag[k] |= MC__BEAT_NONFINITE;
-            if (s->clip[j])
-                s->flag[k] |= MC__BEAT_CLIPPED;
-            if (j < i1) {
-                s->dd[j] = s->p[j] - v0 - lagrange_eval(&L, (double)j);
-                sx += s->x[j];
-            }
-        }
-        if (s->flag[k] & MC__BEAT_NONFINITE)
-            continue;
-        const size_t rng[4] = {i0, i1 - 1, i0 + 1, i1 - 1};
-        size_t c = arg_extremum(s->dd, i0 + 1, i1 - 1, 0.0, 1.0);
-        s->dc[k] = sx / (double)(i1 - i0);
-        if (c >= i1 || !fit_extremum(s->dd, rng, c, h, 0.0, 1.0, &s->pk_t[k], &s->ac[k]) ||
-            !(s->dc[k] > 0) || !isfinite(s->ac[k])) {
-            s->flag[k] = MC__BEAT_NONFINITE;
-            continue;
-        }
-        s->pi[k] = 100.0 * s->ac[k] / s->dc[k];
-        double dur = (t1 - t0) / s->fs;
-        if (!(dur > s->cfg.ibi_min_s && dur < s->cfg.ibi_max_s))
-            s->flag[k] |= MC__BEAT_DURATION;
-        if (!(s->ac[k] > 0) || (isfinite(sigma) && !(s->ac[k] > 4.0 * sigma)))
-            s->flag[k] |= MC__BEAT_SMALL;
+        beat_meas r = measure_one(s, no, k, h, sigma, 3);
+        s->pk_t[k] = r.pk;
+        s->ac[k] = r.ac;
+        s->dc[k] = r.dc;
+        s->flag[k] = r.flag;
     }
-}
-
-/* Orphanidou et al. 2015 (DOMAIN.md 2.4) on dd (smoothed in place; the final measurement
- * rewrites it): each beat is the median-duration segment centred on its peak, standardised; the
- * template is their sample-wise median (a large artefact cannot drag it as it drags a mean); each
- * beat's Pearson correlation with it must reach sqi_threshold. Beats more than 1.6 times the median
- * duration (a missed beat inside) are rejected here too. */
-static void template_match(mc__ppg *s, size_t n, size_t nb)
-{
-    /* The beats are compared after a centred moving average of about fs / (2 f_hi) samples, so
-     * that broadband noise the band-pass would remove does not pass for a change of shape. */
-    const size_t hs = (s->w_tpl - 1) / 2;
-    for (size_t i = 0; i < n + hs; i++)
-        s->zf[i] = i < n ? (float)s->dd[i] : (float)NAN;
-    mc_movavg_reset(s->ma_tpl);
-    mc_movavg_process(s->ma_tpl, s->zf, s->zf, n + hs);
-    for (size_t i = 0; i < n; i++) /* centred, and NaN where dd is (outside the beats) */
-        s->dd[i] = isfinite(s->dd[i]) ? (double)s->zf[i + hs] : (double)NAN;
-    size_t k2 = 0, nt = 0;
-    for (size_t k = 0; k < nb; k++)
-        if (!(s->flag[k] & MC__BEAT_NONFINITE))
-            s->sortd[k2++] = s->on_t[k + 1] - s->on_t[k];
-    double med = mc__ppg_percentile(s->sortd, k2, 50.0);
-    size_t len = k2 < 3 ? 0 : med > (double)s->tpl_max ? s->tpl_max : (size_t)nearbyint(med);
-    const int64_t half = (int64_t)(len / 2);
-    for (size_t k = 0; k < nb; k++) {
-        s->bmean[k] = (double)NAN;
-        if ((s->flag[k] & MC__BEAT_NONFINITE) || len < 8)
-            continue;
-        if (s->on_t[k + 1] - s->on_t[k] > 1.6 * med)
-            s->flag[k] |= MC__BEAT_DURATION;
-        int64_t st = (int64_t)nearbyint(s->pk_t[k]) - half;
-        double sum = 0, sq = 0;
-        size_t cnt = 0;
-        for (size_t r = 0; r < len; r++) {
-            int64_t j = st + (int64_t)r;
-            if (j >= 0 && j < (int64_t)n && isfinite(s->dd[j])) {
-                sum += s->dd[j];
-                cnt++;
-            }
-        }
-        if (4 * cnt < 3 * len)
-            continue;
-        double mean = sum / (double)cnt;
-        for (size_t r = 0; r < len; r++) {
-            int64_t j = st + (int64_t)r;
-            if (j >= 0 && j < (int64_t)n && isfinite(s->dd[j]))
-                sq += (s->dd[j] - mean) * (s->dd[j] - mean);
-        }
-        if (!(sq > 0))
-            continue;
-        s->bmean[k] = mean;
-        s->bsd[k] = sqrt(sq / (double)cnt);
-        nt++;
-    }
-    for (size_t r = 0; r < len && nt >= 3; r++) {
-        size_t c = 0;
-        for (size_t k = 0; k < nb; k++) {
-            if (!isfinite(s->bmean[k]))
-                continue;
-            int64_t j = (int64_t)nearbyint(s->pk_t[k]) - half + (int64_t)r;
-            if (j >= 0 && j < (int64_t)n && isfinite(s->dd[j]))
-                s->fa[c++] = (float)((s->dd[j] - s->bmean[k]) / s->bsd[k]);
-        }
-        s->tpl[r] = c >= 3 ? (float)mc_median(s->fa, c, s->fb) : (float)NAN;
-    }
-    for (size_t k = 0; k < nb; k++) {
-        if (nt < 3 || !isfinite(s->bmean[k])) {
-            s->flag[k] |= MC__BEAT_TEMPLATE;
-            continue;
-        }
-        int64_t st = (int64_t)nearbyint(s->pk_t[k]) - half;
-        double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-        size_t cnt = 0;
-        for (size_t r = 0; r < len; r++) {
-            int64_t j = st + (int64_t)r;
-            if (j < 0 || j >= (int64_t)n || !isfinite(s->dd[j]) || !isfinite(s->tpl[r]))
-                continue;
-            double a = s->dd[j] - s->bmean[k], b = (double)s->tpl[r];
-            sa += a;
-            sb += b;
-            saa += a * a;
-            sbb += b * b;
-            sab += a * b;
-            cnt++;
-        }
-        if (cnt > 1 && 4 * cnt >= 3 * len) {
-            double cn = (double)cnt, va = saa - sa * sa / cn, vb = sbb - sb * sb / cn;
-            if (va > 0 && vb > 0)
-                s->corr[k] = (sab - sa * sb / cn) / sqrt(va * vb);
-        }
-        /* isgreaterequal: a quiet comparison, as corr may be NaN. */
-        if (!isgreaterequal(s->corr[k], s->cfg.sqi_threshold))
-            s->flag[k] |= MC__BEAT_TEMPLATE;
-    }
-}
-
-/* Amplitude consistency: a beat whose PI is more than pi_outlier_ratio times above or below the
- * median of the span's otherwise accepted beats is an artefact. Smooth motion at cardiac
- * frequencies looks like a pulse once standardised (the template passes it) but never has the
- * pulse's amplitude; anchoring on the span (pvi_window_s) keeps a window that motion fills from
- * voting for itself. */
-static void reject_outliers(mc__ppg *s, size_t nb)
-{
-    size_t m = 0;
-    for (size_t k = 0; k < nb; k++)
-        if (s->flag[k] == 0)
-            s->sortd[m++] = s->pi[k];
-    double med = mc__ppg_percentile(s->sortd, m, 50.0), r = s->cfg.pi_outlier_ratio;
-    for (size_t k = 0; k < nb && m > 0; k++)
-        if (s->flag[k] == 0 && (s->pi[k] > r * med || s->pi[k] * r < med))
-            s->flag[k] |= MC__BEAT_OUTLIER;
-}
-
-/* Whether beat k was rejected as an artefact (not for missing or clipped samples). */
-static int is_artefact(const mc__ppg *s, size_t k)
-{
-    const unsigned artefact = MC__BEAT_TEMPLATE | MC__BEAT_OUTLIER | MC__BEAT_DURATION;
-    return (s->flag[k] & artefact) && !(s->flag[k] & (MC__BEAT_NONFINITE | MC__BEAT_CLIPPED));
-}
-
-/* A beat next to one rejected as an artefact is rejected too: motion fades in and out, and the
- * beats at its edges are distorted without failing the template. */
-static void reject_neighbours(mc__ppg *s, size_t nb)
-{
-    for (size_t k = 0; k < nb; k++) {
-        int left = k > 0 && is_artefact(s, k - 1), right = k + 1 < nb && is_artefact(s, k + 1);
-        if (s->flag[k] == 0 && (left || right))
-            s->flag[k] = MC__BEAT_NEIGHBOUR;
-    }
-}
-
-/* Whether beat k starts at or after frame w0 (its foot, or where the foot was searched). */
-static int starts_after(const mc__ppg *s, size_t k, size_t w0)
-{
-    return isfinite(s->on_t[k]) ? s->on_t[k] >= (double)w0 : s->on_lo[k] >= w0;
-}
-
-/* The status of the beats that start at or after `from` (DOMAIN.md 1.7): OK when at least
- * min_beats are accepted and no more than max_rejected of them are rejected; else named after
- * what rejected at least half of them: NaN samples (NO_SIGNAL), clipping (CLIPPED), an AC within
- * 4 x the noise or a median AC within 10 x (LOW_PERF), or else artefacts (MOTION). No beat at all
- * is NO_SIGNAL. */
-
-static uint8_t beats_status(mc__ppg *s, size_t nb, size_t from, size_t min_beats,
-                            double max_rejected, double sigma, size_t *n_det, size_t *n_acc)
-{
-    size_t det = 0, acc = 0, nonfinite = 0, clipped = 0, small = 0, m = 0;
-    for (size_t k = 0; k < nb; k++) {
-        if (!starts_after(s, k, from))
-            continue;
-        unsigned f = s->flag[k];
-        if (!(f & MC__BEAT_NONFINITE))
-            s->sortd[m++] = s->ac[k];
-        det++;
-        acc += f == 0;
-        nonfinite += (f & MC__BEAT_NONFINITE) != 0;
-        clipped += (f & (MC__BEAT_NONFINITE | MC__BEAT_CLIPPED)) == MC__BEAT_CLIPPED;
-        small += (f & (MC__BEAT_NONFINITE | MC__BEAT_CLIPPED | MC__BEAT_SMALL)) == MC__BEAT_SMALL;
-    }
-    *n_det = det;
-    *n_acc = acc;
-    size_t rej = det - acc;
-    if (det == 0)
-        return MC_FS_NO_SIGNAL;
-    if (acc >= min_beats && (double)rej <= max_rejected * (double)det)
-        return MC_FS_OK;
-    if (rej == 0 || 2 * nonfinite >= rej)
-        return MC_FS_NO_SIGNAL;
-    if (2 * clipped >= rej)
-        return MC_FS_CLIPPED;
-    /* Beats that fail the template in a window whose pulse is under 10 times the noise failed
-     * for the noise, not for motion. */
-    double ac = mc__ppg_percentile(s->sortd, m, 50.0);
-    int noisy = m > 0 && isfinite(sigma) && !(ac > 10.0 * sigma);
-    return 2 * small >= rej || noisy ? MC_FS_LOW_PERF : MC_FS_MOTION;
 }
 
 /* The median rise time of the beats as a fraction of their duration, NaN without 3 beats. */
@@ -678,7 +530,7 @@ static size_t detect(mc__ppg *s, size_t n, size_t pad, double period, double sig
 {
     for (size_t i = 0; i < n + pad; i++) {
         if (i < n)
-            s->p[i] = sign * s->x[i];
+            s->p[i] = sign * s->rx[i];
         s->q[i] = sign * s->ext[pad + n - 1 - i]; /* the zero-phase band-pass, unsigned */
     }
     *sigma = noise_sigma(s, n);
@@ -695,11 +547,119 @@ static size_t detect(mc__ppg *s, size_t n, size_t pad, double period, double sig
     }
     size_t no = find_onsets(s, n, npk, h);
     if (no >= 2)
-        measure_beats(s, n, no, *h, *sigma, 0);
+        measure_beats(s, n, no, *h, *sigma);
     return no;
 }
 
-void mc__ppg_beats_analyse(mc__ppg *s, size_t n, size_t w0, double period, mc__ppg_beats *out)
+/* Zero-phase band-pass, polarity, detection and the first measurement of the beats of the
+ * region [0, n) of rx, ry (DOMAIN.md 1.7, 2.3). @return the onsets; *sigma the noise, *h the fit
+ * half-width */
+static size_t analyse_region(mc__ppg *s, size_t n, double period, double *sigma, size_t *h)
+{
+    const size_t pad = zero_phase(s, n, period);
+    double sign = decide_polarity(s, n);
+    size_t no = detect(s, n, pad, period, sign, sigma, h);
+    /* The check of DOMAIN.md 1.7 on the beats themselves: with the wrong sign the "feet" are the
+     * systolic peaks and the rise takes most of the beat. Then the other sign is tried, and kept
+     * when its beats rise faster. */
+    double rf = no >= 2 ? rise_fraction(s, no) : (double)NAN;
+    if (s->cfg.polarity == 0 && isfinite(rf) && rf > 0.55) {
+        size_t h2 = 1, no2 = detect(s, n, pad, period, -sign, sigma, &h2);
+        double rf2 = no2 >= 2 ? rise_fraction(s, no2) : (double)NAN;
+        if (isfinite(rf2) && rf2 < rf) {
+            s->polarity = (int)-sign;
+            no = no2;
+            *h = h2;
+        } else {
+            no = detect(s, n, pad, period, sign, sigma, h);
+        }
+    }
+    if (no < 2)
+        return no;
+    feet_from_peaks(s, n, no, *h);
+    measure_beats(s, n, no, *h, *sigma);
+    return no;
+}
+
+/* The template compares beats after a centred moving average of about fs / (2 f_hi) samples,
+ * so that broadband noise the band-pass would remove does not pass for a change of shape: dd
+ * smoothed into zf (NaN where dd is, outside the beats), then each beat's segment of 2 seg_half
+ * + 1 frames centred on its peak copied to seg. */
+static void smooth_dd(mc__ppg *s, size_t n)
+{
+    centred_mean(s, s->dd, n, (s->w_tpl - 1) / 2, s->zf);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(s->dd[i]))
+            s->zf[i] = (float)NAN;
+}
+
+static void copy_segment(const mc__ppg *s, size_t n, double pk, float *seg)
+{
+    const int64_t c = (int64_t)nearbyint(pk), h = (int64_t)s->seg_half;
+    for (int64_t r = -h; r <= h; r++)
+        seg[r + h] = c + r >= 0 && c + r < (int64_t)n ? s->zf[c + r] : (float)NAN;
+}
+
+/* The record of region beat k (region frame 0 is stream frame at), with its final measurements
+ * (dd is rewritten: segments first). */
+static void make_record(mc__ppg *s, size_t n, size_t no, size_t k, size_t h, double sigma,
+                        double at, double lift, mc__ppg_beat *b, float *seg)
+{
+    b->t0 = s->on_t[k] + at;
+    b->t1 = s->on_t[k + 1] + at;
+    b->start = (isfinite(s->on_t[k]) ? s->on_t[k] : (double)s->on_lo[k]) + at;
+    b->pk = s->pk_t[k] + at;
+    b->ac = s->ac[k];
+    b->dc_raw = s->dc[k] - lift;
+    b->flag = s->flag[k];
+    b->seg = NULL;
+    if (isfinite(s->pk_t[k])) {
+        copy_segment(s, n, s->pk_t[k], seg);
+        b->seg = seg;
+    }
+    for (unsigned v = 0; v < 4; v++) {
+        beat_meas r = v == 3 || s->flag[k] != 0
+                          ? (beat_meas){s->pk_t[k], s->ac[k], s->dc[k], s->flag[k]}
+                          : measure_one(s, no, k, h, sigma, v);
+        b->vpk[v] = r.pk + at;
+        b->vac[v] = r.ac;
+        b->vflag[v] =
+            r.flag & (MC__BEAT_NONFINITE | MC__BEAT_SMALL | MC__BEAT_CLIPPED | MC__BEAT_DURATION);
+    }
+}
+
+static void cache_clear(mc__ppg *s)
+{
+    s->cache_head = 0;
+    s->n_cache = 0;
+}
+
+static mc__ppg_beat *cache_at(mc__ppg *s, size_t i)
+{
+    size_t j = s->cache_head + i;
+    return &s->cache[j >= s->max_beats ? j - s->max_beats : j];
+}
+
+/* Appends a final beat, its segment copied into the cache's own slot; the oldest goes when the
+ * cache is full. */
+static void cache_push(mc__ppg *s, const mc__ppg_beat *b)
+{
+    if (s->n_cache == s->max_beats) {
+        s->cache_head = s->cache_head + 1 == s->max_beats ? 0 : s->cache_head + 1;
+        s->n_cache--;
+    }
+    size_t j = s->cache_head + s->n_cache;
+    j = j >= s->max_beats ? j - s->max_beats : j;
+    s->cache[j] = *b;
+    if (b->seg) {
+        s->cache[j].seg = s->cache_seg + j * s->seg_len;
+        memcpy(s->cache[j].seg, b->seg, s->seg_len * sizeof *b->seg);
+    }
+    s->n_cache++;
+}
+
+void mc__ppg_beats_analyse(mc__ppg *s, size_t n, size_t w0, double period, double lift,
+                           mc__ppg_beats *out)
 {
     *out = (mc__ppg_beats){(double)NAN,
                            (double)NAN,
@@ -710,87 +670,70 @@ void mc__ppg_beats_analyse(mc__ppg *s, size_t n, size_t w0, double period, mc__p
                            0,
                            0,
                            0};
-    const size_t pad = zero_phase(s, n, period);
-    double sign = decide_polarity(s, n), sigma = 0;
-    size_t h = 1, no = detect(s, n, pad, period, sign, &sigma, &h);
-    /* The check of DOMAIN.md 1.7 on the beats themselves: with the wrong sign the "feet" are the
-     * systolic peaks and the rise takes most of the beat. Then the other sign is tried, and kept
-     * when its beats rise faster. */
-    double rf = no >= 2 ? rise_fraction(s, no) : (double)NAN;
-    if (s->cfg.polarity == 0 && isfinite(rf) && rf > 0.55) {
-        size_t h2 = 1, no2 = detect(s, n, pad, period, -sign, &sigma, &h2);
-        double rf2 = no2 >= 2 ? rise_fraction(s, no2) : (double)NAN;
-        if (isfinite(rf2) && rf2 < rf) {
-            sign = -sign;
-            s->polarity = (int)sign;
-            no = no2;
-            h = h2;
-        } else {
-            no = detect(s, n, pad, period, sign, &sigma, &h);
+    const double base = (double)(s->n_frames - (int64_t)n); /* stream index of span frame 0 */
+    while (s->n_cache > 0 && !(cache_at(s, 0)->start >= base)) {
+        s->cache_head = s->cache_head + 1 == s->max_beats ? 0 : s->cache_head + 1;
+        s->n_cache--;
+    }
+    /* The region: from a little more than a beat before the end of the last final beat (the
+     * detection of its end foot needs the peak before it), at least 3 s; the whole span when
+     * nothing is cached. */
+    double t_f = (double)NAN, tol = 0;
+    size_t r0 = 0;
+    if (s->n_cache > 0) {
+        const mc__ppg_beat *last = cache_at(s, s->n_cache - 1);
+        double ibi = last->t1 - last->t0;
+        t_f = last->t1;
+        tol = 0.3 * ibi;
+        double a = t_f - base - 1.2 * ibi - 0.2 * s->fs, min_len = 2.5 * s->fs;
+        a = fmin(a, (double)n - min_len);
+        r0 = a > 0 ? (size_t)a : 0;
+    }
+    double sigma = (double)NAN;
+    size_t h = 1, no = 0;
+    for (;;) {
+        s->rx = s->x + r0;
+        s->ry = s->y + r0;
+        s->rclip = s->clip + r0;
+        no = analyse_region(s, n - r0, period, &sigma, &h);
+        if (s->polarity == s->cache_sign)
+            break;
+        /* A new polarity: the cached beats were measured upside down. */
+        cache_clear(s);
+        s->cache_sign = s->polarity;
+        t_f = (double)NAN;
+        if (r0 == 0)
+            break;
+        r0 = 0;
+    }
+    const size_t nr = n - r0;
+    const double at = base + (double)r0;
+    s->n_prov = 0;
+    if (no >= 2) {
+        smooth_dd(s, nr);
+        int final = 1;
+        for (size_t k = 0; k + 1 < no; k++) {
+            double start = (isfinite(s->on_t[k]) ? s->on_t[k] : (double)s->on_lo[k]) + at;
+            if (isfinite(t_f) && !(start >= t_f - tol))
+                continue; /* a cached beat, found again */
+            /* Final when its end is freeze_lag before the region's end, and the foot after it
+             * has been found (the cubic baseline's) or the end is twice as old. */
+            double end = s->on_t[k + 1];
+            final = final && isfinite(end) && end + (double)s->freeze_lag <= (double)nr &&
+                    (k + 2 < no || end + 2.0 * (double)s->freeze_lag <= (double)nr);
+            mc__ppg_beat b;
+            float *seg = s->prov_seg + s->n_prov * s->seg_len;
+            make_record(s, nr, no, k, h, sigma, at, lift, &b, seg);
+            if (final)
+                cache_push(s, &b);
+            else if (s->n_prov < s->max_beats)
+                s->prov[s->n_prov++] = b;
         }
     }
-    if (no < 2)
-        return;
-    const size_t nb = no - 1, min_beats = (size_t)s->cfg.min_beats;
-    feet_from_peaks(s, n, no, h);
-    measure_beats(s, n, no, h, sigma, 0);
-    template_match(s, n, nb);
-    reject_outliers(s, nb);
-    reject_neighbours(s, nb);
-    measure_beats(s, n, no, h, sigma, 1);
-    reject_outliers(s, nb);
-
-    size_t det = 0, acc = 0, m = 0;
-    out->win_status = beats_status(s, nb, w0, min_beats, s->cfg.max_rejected, sigma, &out->n_beats,
-                                   &out->n_accepted);
-    /* PVI, a spread of beat PIs, is more fragile than their median: half the rejections. */
-    out->span_status = beats_status(s, nb, 0, min_beats > 4 ? min_beats : 4,
-                                    0.5 * s->cfg.max_rejected, sigma, &det, &acc);
-    double csum = 0;
-    size_t cn = 0;
-    for (size_t k = 0; k < nb; k++)
-        if (starts_after(s, k, w0) && isfinite(s->corr[k])) {
-            csum += s->corr[k];
-            cn++;
-        }
-    if (cn > 0)
-        out->sqi = fmin(1.0, fmax(0.0, csum / (double)cn));
-    /* Orphanidou et al. 2015 R2 and R3 (DOMAIN.md 2.4) on every detected beat of the window,
-     * accepted or not: a gap over 3 s (window edges included) or intervals whose longest is 2.2
-     * times the shortest make the window unacceptable. */
-    double prev = (double)w0, ibi_min = (double)INFINITY, ibi_max = 0, gap = 0;
-    int have_prev_peak = 0;
-    for (size_t k = 0; k < nb; k++) {
-        if (!starts_after(s, k, w0) || !isfinite(s->pk_t[k]))
-            continue;
-        double iv = s->pk_t[k] - prev;
-        gap = fmax(gap, iv);
-        if (have_prev_peak) {
-            ibi_min = fmin(ibi_min, iv);
-            ibi_max = fmax(ibi_max, iv);
-        }
-        prev = s->pk_t[k];
-        have_prev_peak = 1;
-    }
-    gap = fmax(gap, (double)n - prev);
-    out->rhythm_ok =
-        have_prev_peak && gap <= 3.0 * s->fs && (!(ibi_max > 0) || ibi_max < 2.2 * ibi_min);
-    for (size_t k = 0; k < nb; k++)
-        if (starts_after(s, k, w0) && s->flag[k] == 0)
-            s->sortd[m++] = s->pi[k];
-    out->pi = mc__ppg_percentile(s->sortd, m, 50.0);
-    m = 0;
-    for (size_t k = 0; k + 1 < nb; k++)
-        if (starts_after(s, k, w0) && s->flag[k] == 0 && s->flag[k + 1] == 0)
-            s->sortd[m++] = s->pk_t[k + 1] - s->pk_t[k];
-    if (m > 0)
-        out->hr_beat = 60.0 * s->fs / mc__ppg_percentile(s->sortd, m, 50.0);
-    m = 0;
-    for (size_t k = 0; k < nb; k++)
-        if (s->flag[k] == 0)
-            s->sortd[m++] = s->pi[k];
-    double hi = mc__ppg_percentile(s->sortd, m, s->cfg.pvi_percentile);
-    double lo = mc__ppg_percentile(s->sortd, m, 100.0 - s->cfg.pvi_percentile);
-    if (m > 0 && hi > 0)
-        out->pvi = 100.0 * (hi - lo) / hi;
+    size_t nu = 0;
+    for (size_t i = 0; i < s->n_cache; i++)
+        s->uni[nu++] = *cache_at(s, i);
+    for (size_t i = 0; i < s->n_prov && nu < s->max_beats; i++)
+        s->uni[nu++] = s->prov[i];
+    mc__ppg_judge(s, nu, base, n, w0, lift, sigma, out);
 }
