@@ -209,12 +209,13 @@ static void ppg_destroy(void *self)
     mc_iir_destroy(s->bp);
     mc_iir_destroy(s->bp_back);
     mc_welch_destroy(s->welch);
-    void *arrays[] = {s->ring_x,    s->ring_y,  s->x,     s->y,     s->q,     s->p,     s->dd,
-                      s->ext,       s->zf,      s->fa,    s->fb,    s->clip,  s->psd,   s->fpk,
-                      s->on_t,      s->on_v,    s->on_lo, s->on_hi, s->pk_t,  s->ac,    s->dc,
-                      s->pi,        s->corr,    s->bmean, s->bsd,   s->flag,  s->sortd, s->tpl,
-                      s->zd,        s->pre_s,   s->pre_c, s->tz,    s->cache, s->prov,  s->uni,
-                      s->cache_seg, s->prov_seg};
+    void *arrays[] = {s->ring_x,   s->ring_y,    s->x,       s->y,    s->q,     s->p,
+                      s->dd,       s->ext,       s->zf,      s->fa,   s->fb,    s->clip,
+                      s->psd,      s->fpk,       s->on_t,    s->on_v, s->on_lo, s->on_hi,
+                      s->pk_t,     s->ac,        s->dc,      s->pi,   s->corr,  s->bmean,
+                      s->bsd,      s->flag,      s->sortd,   s->tpl,  s->zd,    s->pre_s,
+                      s->pre_c,    s->tz,        s->cache,   s->prov, s->uni,   s->cache_seg,
+                      s->prov_seg, s->noise_med, s->noise_at};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(s);
@@ -367,6 +368,8 @@ mc_status mc_ppg_analyser_create(const mc_ppg_config *cfg, double fs_hz, uint32_
     s->seg_half = s->tpl_max / 2 + 1;
     s->seg_len = 2 * s->seg_half + 1;
     s->freeze_lag = frames_of(1.0, fs_hz);
+    s->n_noise_cap = s->n_span / s->n_hop + 2;
+    s->noise_next = 1;
     s->tpl_step = (size_t)floor(fs_hz / (4.0 * cfg->f_hi_hz));
     s->tpl_step = s->tpl_step < 1 ? 1 : s->tpl_step;
     for (size_t i = 0; i < MC__PPG_SMOOTH_MAX; i++)
@@ -425,6 +428,8 @@ mc_status mc_ppg_analyser_create(const mc_ppg_config *cfg, double fs_hz, uint32_
     s->sortd = calloc(b > m ? b : m, sizeof *s->sortd);
     s->tpl = calloc(s->tpl_max, sizeof *s->tpl);
     s->tz = calloc(b * s->tpl_max, sizeof *s->tz);
+    s->noise_med = calloc(s->n_noise_cap, sizeof *s->noise_med);
+    s->noise_at = calloc(s->n_noise_cap, sizeof *s->noise_at);
     s->cache = calloc(b, sizeof *s->cache);
     s->prov = calloc(b, sizeof *s->prov);
     s->uni = calloc(b, sizeof *s->uni);
@@ -433,8 +438,9 @@ mc_status mc_ppg_analyser_create(const mc_ppg_config *cfg, double fs_hz, uint32_
     if (!s->ring_x || !s->ring_y || !s->x || !s->y || !s->q || !s->p || !s->dd || !s->ext ||
         !s->zf || !s->fa || !s->fb || !s->clip || !s->psd || !s->fpk || !s->on_t || !s->on_v ||
         !s->on_lo || !s->on_hi || !s->pk_t || !s->ac || !s->dc || !s->pi || !s->corr || !s->bmean ||
-        !s->bsd || !s->flag || !s->sortd || !s->tpl || !s->zd || !s->pre_s || !s->pre_c || !s->tz ||
-        !s->cache || !s->prov || !s->uni || !s->cache_seg || !s->prov_seg)
+        !s->bsd || !s->flag || !s->sortd || !s->tpl || !s->noise_med || !s->noise_at || !s->zd ||
+        !s->pre_s || !s->pre_c || !s->tz || !s->cache || !s->prov || !s->uni || !s->cache_seg ||
+        !s->prov_seg)
         goto fail;
 
     s->row.n_features = MC_PPG_N_FEATURES;
@@ -539,6 +545,46 @@ static uint8_t pi_status(const mc__ppg *s, uint8_t gate, double v)
     return v < s->low_perf ? MC_FS_LOW_PERF : MC_FS_OK;
 }
 
+/* Noise within the pass band (DOMAIN.md 1.4): the second difference of white noise has variance
+ * 6 sigma^2, and its median absolute value (/ 0.6745) ignores the pulse's own curvature at the
+ * peaks; the band 0..f_hi holds 2 f_hi / fs of white noise's power. This is the noise the
+ * band-limited pulse competes with, the same at any sample rate (a per-sample noise would make
+ * the AC rule stricter at higher rates). The median is taken once for each hop-long block of the
+ * stream, as soon as the block is in the span, and sigma is the median of the span's blocks: a
+ * hop's cost does not grow with the span. The sign of p does not change |second differences|. */
+static void update_noise(mc__ppg *s, size_t span)
+{
+    const int64_t base = s->n_frames - (int64_t)span;
+    if (s->noise_next < base + 1)
+        s->noise_next = base + 1;
+    while (s->noise_next + (int64_t)s->n_hop < s->n_frames) {
+        size_t k = 0, i0 = (size_t)(s->noise_next - base);
+        for (size_t i = i0; i < i0 + s->n_hop; i++) {
+            double d2 = s->x[i + 1] - 2.0 * s->x[i] + s->x[i - 1];
+            if (isfinite(d2))
+                s->fa[k++] = (float)fabs(d2);
+        }
+        if (s->n_noise == s->n_noise_cap) {
+            s->noise_head = s->noise_head + 1 == s->n_noise_cap ? 0 : s->noise_head + 1;
+            s->n_noise--;
+        }
+        size_t j = (s->noise_head + s->n_noise) % s->n_noise_cap;
+        s->noise_med[j] = k > 0 ? mc_median(s->fa, k, s->fb) : (double)NAN;
+        s->noise_at[j] = s->noise_next;
+        s->n_noise++;
+        s->noise_next += (int64_t)s->n_hop;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < s->n_noise; i++) {
+        size_t j = (s->noise_head + i) % s->n_noise_cap;
+        if (s->noise_at[j] > base && !isnan(s->noise_med[j]))
+            s->sortd[m++] = s->noise_med[j];
+    }
+    double in_band = sqrt(fmin(1.0, 2.0 * s->cfg.f_hi_hz / s->fs));
+    s->sigma = m > 0 ? in_band * mc__ppg_percentile(s->sortd, m, 50.0) / (0.6745 * sqrt(6.0))
+                     : (double)NAN;
+}
+
 static void ppg_hop(mc__ppg *s)
 {
     const size_t span = s->n_frames < (int64_t)s->n_span ? (size_t)s->n_frames : s->n_span;
@@ -550,7 +596,9 @@ static void ppg_hop(mc__ppg *s)
         st[k] = MC_FS_NO_SIGNAL;
     }
 
-    /* Window checks on the raw samples (DOMAIN.md 1.7, 2.4 cheap gates). */
+    /* Window checks on the raw samples (DOMAIN.md 1.7, 2.4 cheap gates). fmin and fmax after an
+     * isfinite test, as before: a NaN sample must not reach an ordered comparison, which an
+     * optimiser may make signalling (a caller may trap the invalid-operation flag). */
     const double inf = (double)INFINITY;
     double sum = 0, ext[4] = {inf, -inf, inf, -inf}; /* min, max: window, span */
     size_t n_fin = 0;
@@ -559,16 +607,16 @@ static void ppg_hop(mc__ppg *s)
         s->y[i] = s->ring_y[r];
         if (!isfinite(s->x[i]))
             continue;
-        const double xi = s->x[i]; /* finite: plain comparisons, not the fmin/fmax calls */
-        ext[2] = xi < ext[2] ? xi : ext[2];
-        ext[3] = xi > ext[3] ? xi : ext[3];
+        ext[2] = fmin(ext[2], s->x[i]);
+        ext[3] = fmax(ext[3], s->x[i]);
         if (i >= w0) {
-            ext[0] = xi < ext[0] ? xi : ext[0];
-            ext[1] = xi > ext[1] ? xi : ext[1];
+            ext[0] = fmin(ext[0], s->x[i]);
+            ext[1] = fmax(ext[1], s->x[i]);
             sum += s->x[i];
             n_fin++;
         }
     }
+    update_noise(s, span);
     double dc = n_fin > 0 ? sum / (double)n_fin : (double)NAN;
     int no_signal = 2 * n_fin < s->n_win || !isfinite(dc) || !(ext[1] - ext[0] > 1e-6 * fabs(dc));
     if (no_signal) {

@@ -140,7 +140,8 @@ enum {
  *    baseline, DC_k the mean raw intensity over the beat.
  *  - Acceptance: no NaN and no clipped sample; DC_k > 0; ibi_min_s < duration < ibi_max_s and
  *    duration <= 1.6 x the median (a missed beat); AC_k > 4 x the noise (DOMAIN 1.4; the noise
- *    RMS within the band: MAD of the second difference / sqrt 6, x sqrt(2 f_hi / fs)); a
+ *    RMS within the band: MAD of the second difference / sqrt 6, x sqrt(2 f_hi / fs), the MAD
+ *    being the median over the span's hop-long blocks of each block's, taken once); a
  *    correlation of at least sqi_threshold with the template, the sample-wise median of the
  *    standardised beats, each a median-duration segment of p minus the baseline centred on its
  *    peak and lightly smoothed (Orphanidou used the mean; a median is not dragged by a large

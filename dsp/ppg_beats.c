@@ -37,8 +37,8 @@ double mc__ppg_percentile(double *v, size_t n, double pct)
 static size_t zero_phase(mc__ppg *s, size_t n, double period)
 {
     const size_t pad = s->pad < n ? s->pad : n - 1;
-    const size_t per =
-        isfinite(period) && period >= 2.0 && period < (double)n ? (size_t)nearbyint(period) : 0;
+    const double pd = isfinite(period) ? period : 0.0; /* no NaN in a comparison */
+    const size_t per = pd >= 2.0 && pd < (double)n ? mc__ppg_round(pd) : 0;
     const double *y = s->ry;
     double *r = s->ext; /* reversed: r[pad - 1 - k] is the extension at n + k */
     for (size_t k = 0; k < pad; k++) {
@@ -109,39 +109,36 @@ static double decide_polarity(mc__ppg *s, size_t n)
     return (double)s->polarity;
 }
 
-/* Noise of p within the pass band: the second difference of white noise has variance 6 sigma^2,
- * and its median absolute value (/ 0.6745) ignores the pulse's own curvature at the peaks; the
- * band 0..f_hi holds 2 f_hi / fs of white noise's power. This is the noise the band-limited pulse
- * competes with, the same at any sample rate (a per-sample noise would make the AC rule stricter
- * at higher rates). */
-static double noise_sigma(mc__ppg *s, size_t n)
-{
-    size_t k = 0;
-    for (size_t i = 1; i + 1 < n; i++) {
-        double d2 = s->p[i + 1] - 2.0 * s->p[i] + s->p[i - 1];
-        if (isfinite(d2))
-            s->fa[k++] = (float)fabs(d2);
-    }
-    double in_band = sqrt(fmin(1.0, 2.0 * s->cfg.f_hi_hz / s->fs));
-    return k > 0 ? in_band * mc_median(s->fa, k, s->fb) / (0.6745 * sqrt(6.0)) : (double)NAN;
-}
-
-/* The centred moving average of the finite values of in[n] over [i - h, i + h], clipped to the
- * data (fewer values at the edges; NaN when none), from prefix sums: two subtractions and a
- * division a sample whatever h. */
-static void centred_mean(mc__ppg *s, const double *in, size_t n, size_t h, float *out)
+/* Prefix sums of the finite values of in[n] and of their count, for centred_mean. @return
+ * whether every value is finite */
+static int prefix_sums(mc__ppg *s, const double *in, size_t n)
 {
     double *sum = s->pre_s, *cnt = s->pre_c;
     sum[0] = cnt[0] = 0;
+    int all = 1;
     for (size_t i = 0; i < n; i++) {
         const int ok = isfinite(in[i]);
+        all &= ok;
         sum[i + 1] = sum[i] + (ok ? in[i] : 0.0);
         cnt[i + 1] = cnt[i] + (double)ok;
     }
+    return all;
+}
+
+/* The centred moving average of the finite values over [i - h, i + h], clipped to the data
+ * (fewer values at the edges; NaN when none), from the prefix sums of n values: two subtractions
+ * and a multiplication a sample away from the edges and from NaN (all: none), whatever h. */
+static void centred_mean(const mc__ppg *s, size_t n, int all, size_t h, float *out)
+{
+    const double *sum = s->pre_s, *cnt = s->pre_c, inv = 1.0 / (double)(2 * h + 1);
     for (size_t i = 0; i < n; i++) {
         const size_t lo = i > h ? i - h : 0, hi = i + h + 1 < n ? i + h + 1 : n;
-        const double c = cnt[hi] - cnt[lo];
-        out[i] = c > 0 ? (float)((sum[hi] - sum[lo]) / c) : (float)NAN;
+        if (all && hi - lo == 2 * h + 1) {
+            out[i] = (float)((sum[hi] - sum[lo]) * inv);
+        } else {
+            const double c = cnt[hi] - cnt[lo];
+            out[i] = c > 0 ? (float)((sum[hi] - sum[lo]) / c) : (float)NAN;
+        }
     }
 }
 
@@ -179,8 +176,9 @@ static size_t elgendi(mc__ppg *s, size_t n, size_t min_dist)
             s->zd[i] = (double)NAN;
         }
     }
-    centred_mean(s, s->zd, n, h1, s->fa);
-    centred_mean(s, s->zd, n, h2, s->fb);
+    const int all = prefix_sums(s, s->zd, n);
+    centred_mean(s, n, all, h1, s->fa);
+    centred_mean(s, n, all, h2, s->fb);
     const double offset = 0.02 * zsum / (double)k;
     for (size_t i = 0; i < n;) {
         if (!elgendi_above(s, i, offset)) {
@@ -296,7 +294,7 @@ static int fit_extremum(const double *v, const size_t rng[4], size_t c, size_t h
 /* The value at t of the parabola fitted to v over [a, b]. */
 static double side_value(const double *v, size_t a, size_t b, double t)
 {
-    size_t c = (size_t)nearbyint(fmin(fmax(t, (double)a), (double)b));
+    size_t c = mc__ppg_round(fmin(fmax(t, (double)a), (double)b));
     double k[3];
     if (!isfinite(v[c]) || !quad_fit(v, a, b, c, v[c], 0.0, c, k))
         return (double)NAN;
@@ -319,7 +317,7 @@ static size_t find_onsets(mc__ppg *s, size_t n, size_t npk, size_t *h)
     const double ibi = mc__ppg_percentile(s->sortd, npk - 1, 50.0);
     const double tol_d = fmin(0.15 * s->fs, 0.25 * ibi);
     const size_t tol = tol_d < 2 ? 2 : (size_t)tol_d;
-    *h = 0.06 * ibi < 2.5 ? 2 : (size_t)nearbyint(0.06 * ibi);
+    *h = 0.06 * ibi < 2.5 ? 2 : mc__ppg_round(0.06 * ibi);
     size_t no = 0;
     /* One foot before each peak (peaks in the extension past the span's end included), kept
      * when it lies in the data with room for its fit. */
@@ -388,7 +386,7 @@ static void feet_from_peaks(mc__ppg *s, size_t n, size_t no, size_t h)
         if (!isfinite(t))
             continue;
         const size_t hf = h + h / 2;
-        size_t c = (size_t)nearbyint(t), a = c > hf ? c - hf : 0;
+        size_t c = mc__ppg_round(t), a = c > hf ? c - hf : 0;
         size_t b = c + hf < n ? c + hf : n - 1;
         double v = side_value(s->p, a, b, t);
         if (isfinite(v)) {
@@ -466,7 +464,7 @@ static beat_meas measure_one(mc__ppg *s, size_t no, size_t k, size_t h, double s
         tn[m] = s->on_t[k + 2];
         vn[m++] = s->on_v[k + 2] - v0;
     }
-    const size_t i0 = (size_t)nearbyint(t0), i1 = (size_t)nearbyint(t1);
+    const size_t i0 = mc__ppg_round(t0), i1 = mc__ppg_round(t1);
     lagrange_poly L;
     lagrange_prepare(&L, tn, vn, m);
     double sx = 0;
@@ -533,7 +531,7 @@ static size_t detect(mc__ppg *s, size_t n, size_t pad, double period, double sig
             s->p[i] = sign * s->rx[i];
         s->q[i] = sign * s->ext[pad + n - 1 - i]; /* the zero-phase band-pass, unsigned */
     }
-    *sigma = noise_sigma(s, n);
+    *sigma = s->sigma;
     size_t npk = elgendi(s, n + pad, s->min_dist);
     /* The harmonic trap in the time domain (DOMAIN.md 2.2): a pulse whose second harmonic is
      * strong has two humps per beat, and peaks come at half the spectral period (the spectrum
@@ -543,7 +541,7 @@ static size_t detect(mc__ppg *s, size_t n, size_t pad, double period, double sig
             s->sortd[i - 1] = (double)(s->fpk[i] - s->fpk[i - 1]);
         double r = mc__ppg_percentile(s->sortd, npk - 1, 50.0) / period;
         if (r > 0.4 && r < 0.6)
-            npk = elgendi(s, n + pad, (size_t)nearbyint(0.6 * period));
+            npk = elgendi(s, n + pad, mc__ppg_round(0.6 * period));
     }
     size_t no = find_onsets(s, n, npk, h);
     if (no >= 2)
@@ -587,7 +585,7 @@ static size_t analyse_region(mc__ppg *s, size_t n, double period, double *sigma,
  * + 1 frames centred on its peak copied to seg. */
 static void smooth_dd(mc__ppg *s, size_t n)
 {
-    centred_mean(s, s->dd, n, (s->w_tpl - 1) / 2, s->zf);
+    centred_mean(s, n, prefix_sums(s, s->dd, n), (s->w_tpl - 1) / 2, s->zf);
     for (size_t i = 0; i < n; i++)
         if (!isfinite(s->dd[i]))
             s->zf[i] = (float)NAN;
@@ -595,7 +593,7 @@ static void smooth_dd(mc__ppg *s, size_t n)
 
 static void copy_segment(const mc__ppg *s, size_t n, double pk, float *seg)
 {
-    const int64_t c = (int64_t)nearbyint(pk), h = (int64_t)s->seg_half;
+    const int64_t c = (int64_t)mc__ppg_round(pk), h = (int64_t)s->seg_half; /* pk >= 0 */
     for (int64_t r = -h; r <= h; r++)
         seg[r + h] = c + r >= 0 && c + r < (int64_t)n ? s->zf[c + r] : (float)NAN;
 }
@@ -682,7 +680,8 @@ void mc__ppg_beats_analyse(mc__ppg *s, size_t n, size_t w0, double period, doubl
     size_t r0 = 0;
     if (s->n_cache > 0) {
         const mc__ppg_beat *last = cache_at(s, s->n_cache - 1);
-        double ibi = last->t1 - last->t0;
+        double ibi = last->t1 - last->t0; /* 1 s when the beat has no start (a gap before it) */
+        ibi = isfinite(ibi) && ibi > 0 ? ibi : s->fs;
         t_f = last->t1;
         tol = 0.3 * ibi;
         double a = t_f - base - 1.2 * ibi - 0.2 * s->fs, min_len = 2.5 * s->fs;

@@ -4,6 +4,7 @@
 #ifndef MC_DSP_PPG_INTERNAL_H
 #define MC_DSP_PPG_INTERNAL_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,8 +89,14 @@ typedef struct mc__ppg {
     size_t seg_len, seg_half;         /* a template segment: 2 seg_half + 1 frames */
     size_t tpl_step;                  /* template grid: every tpl_step-th frame */
     size_t cache_head, n_cache, n_prov;
-    int cache_sign;    /* the polarity the cached beats were measured with */
-    size_t freeze_lag; /* a beat is final when its end is this many frames before the stream's */
+    int cache_sign; /* the polarity the cached beats were measured with */
+    /* The noise: the median |second difference| of each hop-long block of the stream, once. */
+    double *noise_med; /* [n_noise_cap] ring of block medians, NaN when none */
+    int64_t *noise_at; /* [n_noise_cap] stream index of each block's first centre */
+    size_t n_noise_cap, noise_head, n_noise;
+    int64_t noise_next; /* first centre of the next block */
+    double sigma;       /* this hop's noise RMS of p within the band, or NaN */
+    size_t freeze_lag;  /* a beat is final when its end is this many frames before the stream's */
     /* Scratch of one hop, indexed by frame within the span (x, y, clip) or within the region
      * whose beats are measured (the rest; rx, ry, rclip point into x, y, clip). */
     double *x, *y, *p, *dd; /* [n_span] raw, causal bp, p = sign x, p - baseline */
@@ -131,6 +138,16 @@ typedef struct mc__ppg_beats {
     int rhythm_ok;              /* Orphanidou 2015 R2 and R3 on the window's detected beats: no gap
                                    over 3 s, longest / shortest interval under 2.2 */
 } mc__ppg_beats;
+
+/* nearbyint(v) as a frame index, 0 for a NaN or a negative v. A NaN is replaced before any
+ * comparison or conversion: an optimiser may evaluate both arms of a test, and may compile a
+ * comparison to an instruction that raises the invalid-operation flag for a NaN, as does a
+ * conversion, and a caller may trap that flag. */
+static inline size_t mc__ppg_round(double v)
+{
+    const double w = isfinite(v) ? v : 0.0;
+    return (size_t)nearbyint(fmax(w, 0.0));
+}
 
 /* Detect and measure the new beats of the span [0, span) of s->x and s->y (filled by the
  * caller, as s->clip; the arrays are reused as scratch) and judge the span's beats, cached and

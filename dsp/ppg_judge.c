@@ -57,7 +57,7 @@ static void template_match(mc__ppg *s, size_t nb)
         if (!(s->flag[k] & MC__BEAT_NONFINITE))
             s->sortd[k2++] = u[k].t1 - u[k].t0;
     double med = mc__ppg_percentile(s->sortd, k2, 50.0);
-    size_t len = k2 < 3 ? 0 : med > (double)s->tpl_max ? s->tpl_max : (size_t)nearbyint(med);
+    size_t len = k2 < 3 ? 0 : med > (double)s->tpl_max ? s->tpl_max : mc__ppg_round(med);
     /* The segments are compared at every tpl_step-th frame: smoothed, they hold nothing above
      * about 2 f_hi, and 4 f_hi samples a second describe them (a tenth of the work at 250 Hz). */
     const size_t half = len / 2, off = s->seg_half - half, step = s->tpl_step;

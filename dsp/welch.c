@@ -242,7 +242,7 @@ mc_status mc_welch_get_psd(const mc_welch *w, double *psd, size_t *n_valid)
             psd[m] = (double)NAN;
         return MC_END;
     }
-    for (size_t m = 0; m < w->n_bins; m++)
+    for (size_t m = 0; m < w->n_bins && count > 1; m++) /* x / 1 is x: skipped */
         psd[m] /= (double)count;
     return MC_OK;
 }
