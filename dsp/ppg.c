@@ -596,26 +596,41 @@ static void ppg_hop(mc__ppg *s)
         st[k] = MC_FS_NO_SIGNAL;
     }
 
-    /* Window checks on the raw samples (DOMAIN.md 1.7, 2.4 cheap gates). fmin and fmax after an
-     * isfinite test, as before: a NaN sample must not reach an ordered comparison, which an
-     * optimiser may make signalling (a caller may trap the invalid-operation flag). */
+    /* The span out of the rings, in at most two contiguous pieces. */
+    for (size_t i = 0, r = first; i < span;) {
+        size_t run = s->n_span - r < span - i ? s->n_span - r : span - i;
+        for (size_t j = 0; j < run; j++)
+            s->x[i + j] = (double)s->ring_x[r + j];
+        memcpy(s->y + i, s->ring_y + r, run * sizeof *s->y);
+        i += run;
+        r = 0;
+    }
+    /* Window checks on the raw samples (DOMAIN.md 1.7, 2.4 cheap gates). Non-finite samples are
+     * NaN in the ring; each is replaced by a neutral value before any comparison, as an optimiser
+     * may compile a comparison to an instruction that raises the invalid-operation flag for a
+     * NaN, which a caller may trap. */
     const double inf = (double)INFINITY;
     double sum = 0, ext[4] = {inf, -inf, inf, -inf}; /* min, max: window, span */
     size_t n_fin = 0;
-    for (size_t i = 0, r = first; i < span; i++, r = r + 1 == s->n_span ? 0 : r + 1) {
-        s->x[i] = (double)s->ring_x[r];
-        s->y[i] = s->ring_y[r];
-        if (!isfinite(s->x[i]))
-            continue;
-        ext[2] = fmin(ext[2], s->x[i]);
-        ext[3] = fmax(ext[3], s->x[i]);
-        if (i >= w0) {
-            ext[0] = fmin(ext[0], s->x[i]);
-            ext[1] = fmax(ext[1], s->x[i]);
-            sum += s->x[i];
-            n_fin++;
-        }
+    for (size_t i = 0; i < w0; i++) {
+        const int nan = isnan(s->x[i]);
+        const double lo = nan ? inf : s->x[i], hi = nan ? -inf : s->x[i];
+        ext[2] = lo < ext[2] ? lo : ext[2];
+        ext[3] = hi > ext[3] ? hi : ext[3];
     }
+    double lo_w = inf, hi_w = -inf;
+    for (size_t i = w0; i < span; i++) {
+        const int nan = isnan(s->x[i]);
+        const double lo = nan ? inf : s->x[i], hi = nan ? -inf : s->x[i];
+        lo_w = lo < lo_w ? lo : lo_w;
+        hi_w = hi > hi_w ? hi : hi_w;
+        sum += nan ? 0.0 : s->x[i];
+        n_fin += !nan;
+    }
+    ext[0] = lo_w;
+    ext[1] = hi_w;
+    ext[2] = ext[0] < ext[2] ? ext[0] : ext[2];
+    ext[3] = ext[1] > ext[3] ? ext[1] : ext[3];
     update_noise(s, span);
     double dc = n_fin > 0 ? sum / (double)n_fin : (double)NAN;
     int no_signal = 2 * n_fin < s->n_win || !isfinite(dc) || !(ext[1] - ext[0] > 1e-6 * fabs(dc));

@@ -600,8 +600,8 @@ static void copy_segment(const mc__ppg *s, size_t n, double pk, float *seg)
 
 /* The record of region beat k (region frame 0 is stream frame at), with its final measurements
  * (dd is rewritten: segments first). */
-static void make_record(mc__ppg *s, size_t n, size_t no, size_t k, size_t h, double sigma,
-                        double at, double lift, mc__ppg_beat *b, float *seg)
+static void make_record(mc__ppg *s, size_t n, size_t k, int final, double at, double lift,
+                        mc__ppg_beat *b, float *seg)
 {
     b->t0 = s->on_t[k] + at;
     b->t1 = s->on_t[k + 1] + at;
@@ -615,15 +615,28 @@ static void make_record(mc__ppg *s, size_t n, size_t no, size_t k, size_t h, dou
         copy_segment(s, n, s->pk_t[k], seg);
         b->seg = seg;
     }
+    b->reg_k = k;
+    b->pending = 0;
     for (unsigned v = 0; v < 4; v++) {
-        beat_meas r = v == 3 || s->flag[k] != 0
-                          ? (beat_meas){s->pk_t[k], s->ac[k], s->dc[k], s->flag[k]}
-                          : measure_one(s, no, k, h, sigma, v);
-        b->vpk[v] = r.pk + at;
-        b->vac[v] = r.ac;
-        b->vflag[v] =
-            r.flag & (MC__BEAT_NONFINITE | MC__BEAT_SMALL | MC__BEAT_CLIPPED | MC__BEAT_DURATION);
+        b->vpk[v] = b->pk;
+        b->vac[v] = b->ac;
+        b->vflag[v] = b->flag;
     }
+    /* A rejected beat keeps its first measurement; a new beat that is not final yet is measured
+     * again at the next hop: only the measurements the judgement asks for are made. */
+    if (b->flag != 0)
+        return;
+    b->pending = !final;
+    for (unsigned v = 0; v < 3 && final; v++)
+        mc__ppg_measure_pending(s, b, v);
+}
+
+void mc__ppg_measure_pending(mc__ppg *s, mc__ppg_beat *b, unsigned v)
+{
+    beat_meas r = measure_one(s, s->reg_no, b->reg_k, s->reg_h, s->sigma, v);
+    b->vpk[v] = r.pk + s->reg_at;
+    b->vac[v] = r.ac;
+    b->vflag[v] = r.flag;
 }
 
 static void cache_clear(mc__ppg *s)
@@ -707,6 +720,9 @@ void mc__ppg_beats_analyse(mc__ppg *s, size_t n, size_t w0, double period, doubl
     }
     const size_t nr = n - r0;
     const double at = base + (double)r0;
+    s->reg_no = no;
+    s->reg_h = h;
+    s->reg_at = at;
     s->n_prov = 0;
     if (no >= 2) {
         smooth_dd(s, nr);
@@ -722,7 +738,7 @@ void mc__ppg_beats_analyse(mc__ppg *s, size_t n, size_t w0, double period, doubl
                     (k + 2 < no || end + 2.0 * (double)s->freeze_lag <= (double)nr);
             mc__ppg_beat b;
             float *seg = s->prov_seg + s->n_prov * s->seg_len;
-            make_record(s, nr, no, k, h, sigma, at, lift, &b, seg);
+            make_record(s, nr, k, final, at, lift, &b, seg);
             if (final)
                 cache_push(s, &b);
             else if (s->n_prov < s->max_beats)

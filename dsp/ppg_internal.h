@@ -46,7 +46,10 @@ typedef struct mc__ppg_beat {
     unsigned flag;         /* MC__BEAT_* of the first measurement (NONFINITE, CLIPPED, SMALL,
                               DURATION outside ibi_min_s..ibi_max_s) */
     unsigned vflag[4];     /* the flags of each final measurement */
-    float *seg;            /* [seg_len] smoothed p - baseline, centred on round(pk); NULL if none */
+    int pending;           /* a new beat whose final measurements 0..2 are made when needed,
+                              from this hop's region (beat reg_k there) */
+    size_t reg_k;
+    float *seg; /* [seg_len] smoothed p - baseline, centred on round(pk); NULL if none */
 } mc__ppg_beat;
 
 typedef struct mc__ppg {
@@ -94,9 +97,11 @@ typedef struct mc__ppg {
     double *noise_med; /* [n_noise_cap] ring of block medians, NaN when none */
     int64_t *noise_at; /* [n_noise_cap] stream index of each block's first centre */
     size_t n_noise_cap, noise_head, n_noise;
-    int64_t noise_next; /* first centre of the next block */
-    double sigma;       /* this hop's noise RMS of p within the band, or NaN */
-    size_t freeze_lag;  /* a beat is final when its end is this many frames before the stream's */
+    int64_t noise_next;   /* first centre of the next block */
+    double sigma;         /* this hop's noise RMS of p within the band, or NaN */
+    size_t reg_no, reg_h; /* this hop's region: onsets, fit half-width */
+    double reg_at;        /* stream index of the region's first frame */
+    size_t freeze_lag;    /* a beat is final when its end is this many frames before the stream's */
     /* Scratch of one hop, indexed by frame within the span (x, y, clip) or within the region
      * whose beats are measured (the rest; rx, ry, rclip point into x, y, clip). */
     double *x, *y, *p, *dd; /* [n_span] raw, causal bp, p = sign x, p - baseline */
@@ -155,6 +160,9 @@ static inline size_t mc__ppg_round(double v)
  * lift: the constant added to s->x (a waveform without DC, see dsp/ppg.c), else 0. */
 void mc__ppg_beats_analyse(mc__ppg *s, size_t span, size_t w0, double period, double lift,
                            mc__ppg_beats *out);
+
+/* The final measurement v (mc__ppg_beat.vpk) of a pending beat of this hop's region. */
+void mc__ppg_measure_pending(mc__ppg *s, mc__ppg_beat *b, unsigned v);
 
 /* Judge the n_uni beats of s->uni (oldest first, times from the stream's start): template,
  * amplitude outliers, neighbours, the final measurement, and the row's beat values. base: the

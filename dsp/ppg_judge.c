@@ -187,8 +187,10 @@ static void final_measure(mc__ppg *s, size_t nb, double lift)
         before[1] = s->flag[k];
         if (s->flag[k] != 0)
             continue;
-        const mc__ppg_beat *b = &s->uni[k];
+        mc__ppg_beat *b = &s->uni[k];
         unsigned v = (k > 0 && before[0] == 0) | (unsigned)(k + 1 < nb && s->flag[k + 1] == 0) << 1;
+        if (b->pending && v != 3)
+            mc__ppg_measure_pending(s, b, v);
         s->pk_t[k] = b->vpk[v];
         s->ac[k] = b->vac[v];
         s->flag[k] = b->vflag[v];
