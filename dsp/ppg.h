@@ -107,14 +107,15 @@ enum {
  *  beats that start in the window, pvi all the span's.
  *  - Measured once: each hop detects and measures beats only in a region at the stream's end,
  *    from 1.2 times the last final beat's duration (1 s when it has no start) + 0.2 s before
- *    its end (at least 2.5 s; the whole span when no final beat is left in it). A beat becomes final when its end is at least 1 s
- *    before the stream's end and the foot after it has been found (or its end is 2 s old): its
- *    times, AC, DC, flags, its measurements with each choice of neighbouring feet (see the
- *    baseline below) and its template segment are then kept until it leaves the span, never
- *    measured again; the beats after it are measured again at the next hop. The statistics a
- *    measurement uses (median interval and rise time, Elgendi's normalisation) are the region's,
- *    the noise the span's. Only the acceptance (template, amplitude, neighbours, the final
- *    baseline) is judged again at every hop, over all the span's beats.
+ *    its end (at least 2.5 s; the whole span when no final beat is left in it). A beat becomes
+ *    final when its end is at least 1 s before the stream's end and the foot after it has been
+ *    found (or its end is 2 s old): its times, AC, DC, flags, its measurements with each choice
+ *    of neighbouring feet (see the baseline below) and its template segment are then kept until
+ *    it leaves the span, never measured again; the beats after it are measured again at the
+ *    next hop. The statistics a measurement uses (median interval and rise time, Elgendi's
+ *    normalisation) are the region's, the noise the span's. Only the acceptance (template,
+ *    amplitude, neighbours, the final baseline) is judged again at every hop, over all the
+ *    span's beats.
  *  - Band-pass: 2nd-order Butterworth band-pass f_lo_hz..f_hi_hz (4th order overall, dsp/iir.h)
  *    run causally over the stream, then backwards over the region (zero phase, so detected
  *    extrema stay where the raw ones are), the stream's end extended by repeating the last
