@@ -109,36 +109,44 @@ static double decide_polarity(mc__ppg *s, size_t n)
     return (double)s->polarity;
 }
 
-/* Prefix sums of the finite values of in[n] and of their count, for centred_mean. @return
- * whether every value is finite */
+/* Prefix sums of the finite values of in[n], and of their count when one is not finite, for
+ * centred_mean. @return whether every value is finite (then there are no counts) */
 static int prefix_sums(mc__ppg *s, const double *in, size_t n)
 {
     double *sum = s->pre_s, *cnt = s->pre_c;
-    sum[0] = cnt[0] = 0;
+    sum[0] = 0;
     int all = 1;
     for (size_t i = 0; i < n; i++) {
         const int ok = isfinite(in[i]);
         all &= ok;
         sum[i + 1] = sum[i] + (ok ? in[i] : 0.0);
-        cnt[i + 1] = cnt[i] + (double)ok;
     }
+    cnt[0] = 0;
+    for (size_t i = 0; i < n && !all; i++)
+        cnt[i + 1] = cnt[i] + (double)(isfinite(in[i]) != 0);
     return all;
 }
 
 /* The centred moving average of the finite values over [i - h, i + h], clipped to the data
  * (fewer values at the edges; NaN when none), from the prefix sums of n values: two subtractions
- * and a multiplication a sample away from the edges and from NaN (all: none), whatever h. */
+ * and a multiplication a sample away from the edges when every value is finite (all), whatever
+ * h. */
 static void centred_mean(const mc__ppg *s, size_t n, int all, size_t h, float *out)
 {
     const double *sum = s->pre_s, *cnt = s->pre_c, inv = 1.0 / (double)(2 * h + 1);
+    if (all && n > 2 * h) {
+        for (size_t i = h; i + h < n; i++)
+            out[i] = (float)((sum[i + h + 1] - sum[i - h]) * inv);
+        for (size_t i = 0; i < h; i++)
+            out[i] = (float)(sum[i + h + 1] / (double)(i + h + 1));
+        for (size_t i = n - h; i < n; i++)
+            out[i] = (float)((sum[n] - sum[i - h]) / (double)(n - i + h));
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         const size_t lo = i > h ? i - h : 0, hi = i + h + 1 < n ? i + h + 1 : n;
-        if (all && hi - lo == 2 * h + 1) {
-            out[i] = (float)((sum[hi] - sum[lo]) * inv);
-        } else {
-            const double c = cnt[hi] - cnt[lo];
-            out[i] = c > 0 ? (float)((sum[hi] - sum[lo]) / c) : (float)NAN;
-        }
+        const double c = all ? (double)(hi - lo) : cnt[hi] - cnt[lo];
+        out[i] = c > 0 ? (float)((sum[hi] - sum[lo]) / c) : (float)NAN;
     }
 }
 
