@@ -192,17 +192,30 @@ mc_status mc_import_append_gap(mc_import *imp, size_t stream, int64_t n, const c
     mc_status st = reserve_frames(imp, s, (size_t)n, d);
     if (st != MC_OK)
         return st;
-    if (grow((void **)&s->gaps, &s->cap_gaps, s->n_gaps + 1, sizeof *s->gaps))
-        return mc_diag_set(d, MC_ENOMEM, -1, -1, "stream %s: out of memory", s->info->name);
     const size_t ch = s->info->n_channels;
     float *p = s->data + (size_t)s->n_frames * ch;
     for (size_t i = 0; i < (size_t)n * ch; i++)
         p[i] = NAN;
-    mc_import_gap *g = &s->gaps[s->n_gaps++];
-    g->first_index = s->n_frames;
-    g->n_missing = n;
-    snprintf(g->reason, sizeof g->reason, "%s", reason ? reason : "");
     s->n_frames += n;
+    return mc_import_mark_gap(imp, stream, s->n_frames - n, n, reason, d);
+}
+
+mc_status mc_import_mark_gap(mc_import *imp, size_t stream, int64_t first_index, int64_t n_missing,
+                             const char *reason, mc_diag *d)
+{
+    if (stream >= imp->n_streams)
+        return mc_diag_set(d, MC_EINVAL, -1, -1, "no stream %zu", stream);
+    mc_import_stream *s = &imp->streams[stream];
+    if (first_index < 0 || n_missing < 0 || first_index > s->n_frames ||
+        n_missing > s->n_frames - first_index)
+        return mc_diag_set(d, MC_EINVAL, -1, -1, "stream %s: gap outside the %lld frames",
+                           s->info->name, (long long)s->n_frames);
+    if (grow((void **)&s->gaps, &s->cap_gaps, s->n_gaps + 1, sizeof *s->gaps))
+        return mc_diag_set(d, MC_ENOMEM, -1, -1, "stream %s: out of memory", s->info->name);
+    mc_import_gap *g = &s->gaps[s->n_gaps++];
+    g->first_index = first_index;
+    g->n_missing = n_missing;
+    snprintf(g->reason, sizeof g->reason, "%s", reason ? reason : "");
     return MC_OK;
 }
 

@@ -87,6 +87,12 @@ MC_NODISCARD mc_status mc_import_append(mc_import *imp, size_t stream, size_t n,
 MC_NODISCARD mc_status mc_import_append_gap(mc_import *imp, size_t stream, int64_t n,
                                             const char *reason, mc_diag *d);
 
+/** Record a gap over frames already appended (their values are whatever was read, normally NaN),
+ *  or a time discontinuity before first_index (n_missing 0). Thread: one per import.
+ *  @return MC_OK, MC_EINVAL (bad index or rows outside the stream), MC_ENOMEM */
+MC_NODISCARD mc_status mc_import_mark_gap(mc_import *imp, size_t stream, int64_t first_index,
+                                          int64_t n_missing, const char *reason, mc_diag *d);
+
 /** Append an event (t_ns since the recording start). Thread: one per import. Allocates.
  *  @return MC_OK, MC_ENOMEM */
 MC_NODISCARD mc_status mc_import_add_event(mc_import *imp, const mc_event *ev, mc_diag *d);

@@ -6,8 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "formats/export.h"
 #include "formats/h5_reader.h"
 #include "formats/import.h"
+#include "formats/output.h"
 #include "tests/harness.h"
 #include "tests/util.h"
 
@@ -123,6 +125,31 @@ TEST(written_file_reads_back)
     /* Never over an existing file, and nothing left behind by the refusal. */
     ASSERT_STATUS(mc_import_write(&imp, &s, 0, 4, path, &d), MC_EEXIST);
 
+    /* Exported back: the selection [2.5 s, 4 s) of PLETH and every event in it. */
+    mc_export_opts o = mc_export_opts_default();
+    const char *names[] = {"PLETH"};
+    o.streams = names;
+    o.n_streams = 1;
+    o.from_ns = 2500000000LL;
+    o.to_ns = 4000000000LL;
+    mc_import back_imp;
+    mc_import_init(&back_imp);
+    ASSERT_STATUS(mc_export_load(path, &o, &back_imp, &d), MC_OK);
+    ASSERT_EQ_INT(back_imp.n_streams, 1);
+    ASSERT_EQ_INT(back_imp.streams[0].n_frames, 187); /* t = 2.5 s + k / 125 < 4 s: 62.5 .. 249 */
+    ASSERT_EQ_INT(back_imp.streams[0].start_ns, 2504000000LL);
+    ASSERT_EQ_INT(back_imp.streams[0].n_gaps, 1);
+    ASSERT_EQ_INT(back_imp.streams[0].gaps[0].first_index, 37); /* row 100 */
+    ASSERT_EQ_INT(back_imp.streams[0].gaps[0].n_missing, 25);
+    ASSERT_NEAR_F(back_imp.streams[0].data[0], 31.5, 0); /* row 63 */
+    ASSERT_EQ_INT(back_imp.n_events, 0);
+    const char *missing[] = {"ABP"};
+    o.streams = missing;
+    mc_import_free(&back_imp);
+    ASSERT_STATUS(mc_export_load(path, &o, &back_imp, &d), MC_ENOTFOUND);
+    ASSERT_TRUE(strstr(d.message, "ABP") != NULL);
+    mc_import_free(&back_imp);
+
     mc_h5_reader *r;
     ASSERT_STATUS(mc_h5_reader_open(path, &d, &r), MC_OK);
     ASSERT_EQ_INT(mc_h5_reader_get_session(r)->start_unix_ns, imp.start_unix_ns);
@@ -166,4 +193,35 @@ TEST(loader_stays_beside_the_input)
     ASSERT_STATUS(mc_load_file(tmp, "/etc/passwd", &buf, &n, &d), MC_EINVAL);
     ASSERT_STATUS(mc_load_file(dir, "absent.dat", &buf, &n, &d), MC_ENOTFOUND);
     ASSERT_TRUE(strstr(d.message, "absent.dat") != NULL);
+}
+
+TEST(output_never_replaces)
+{
+    const char *path = mc_test_tmp_path("out.txt");
+    mc_output o;
+    mc_diag d;
+    ASSERT_STATUS(mc_output_begin(&o, path, &d), MC_OK);
+    ASSERT_TRUE(access(path, F_OK) != 0); /* not visible before publish */
+    FILE *f = fopen(o.tmp, "w");
+    ASSERT_TRUE(f != NULL);
+    fputs("first\n", f);
+    fclose(f);
+    ASSERT_STATUS(mc_output_publish(&o, &d), MC_OK);
+    ASSERT_TRUE(access(path, F_OK) == 0 && access(o.tmp, F_OK) != 0);
+    ASSERT_STATUS(mc_output_begin(&o, path, &d), MC_EEXIST);
+    ASSERT_TRUE(strstr(d.message, "exists") != NULL);
+
+    const char *other = mc_test_tmp_path("out2.txt");
+    ASSERT_STATUS(mc_output_begin(&o, other, &d), MC_OK);
+    FILE *g = fopen(other, "w"); /* someone takes the name meanwhile */
+    fputs("theirs\n", g);
+    fclose(g);
+    ASSERT_STATUS(mc_output_publish(&o, &d), MC_EEXIST);
+    ASSERT_TRUE(access(o.tmp, F_OK) != 0);
+    char buf[16] = {0};
+    g = fopen(other, "r");
+    ASSERT_TRUE(fgets(buf, sizeof buf, g) != NULL);
+    fclose(g);
+    ASSERT_STR_EQ(buf, "theirs\n");
+    ASSERT_STATUS(mc_output_begin(&o, mc_test_tmp_path("no/such/dir/x"), &d), MC_EIO);
 }
