@@ -96,6 +96,31 @@ static inline void mc_test_fail(const char *file, int line, const char *what)
     } while (0)
 
 /* Runs the case named by argv[1]; with no argument, runs every case (handy under a debugger). */
+/* Skip the running case: CTest reports exit code 77 as skipped (SKIP_RETURN_CODE). For cases that
+ * need something absent on this machine, such as ../shared/data; the message says what. */
+#define SKIP(...)                                                                                  \
+    do {                                                                                           \
+        fprintf(stderr, "SKIP: " __VA_ARGS__);                                                     \
+        fputc('\n', stderr);                                                                       \
+        exit(77);                                                                                  \
+    } while (0)
+
+/* The path of a file of the shared real recordings (MC_SHARED_DATA, set by CMake), or a skip of
+ * the running case with a clear message when the folder or the file is absent. */
+static inline const char *mc_test_shared(const char *rel)
+{
+    static char path[1024];
+#ifdef MC_SHARED_DATA
+    snprintf(path, sizeof path, "%s/%s", MC_SHARED_DATA, rel);
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        fclose(f);
+        return path;
+    }
+#endif
+    SKIP("%s is absent (the shared data folder, MC_SHARED_DATA, is not on this machine)", rel);
+}
+
 int main(int argc, char **argv)
 {
     for (int i = 0; i < mc_test_count; i++) {

@@ -225,3 +225,15 @@ TEST(output_never_replaces)
     ASSERT_STR_EQ(buf, "theirs\n");
     ASSERT_STATUS(mc_output_begin(&o, mc_test_tmp_path("no/such/dir/x"), &d), MC_EIO);
 }
+
+TEST(whole_file_of_the_shared_data)
+{
+    const char *path = mc_test_shared("ldf/ShabinaBP.txt");
+    uint8_t *buf;
+    size_t n;
+    mc_diag d;
+    ASSERT_STATUS(mc_read_whole_file(path, 100, &buf, &n, &d), MC_ENOMEM); /* over the bound */
+    ASSERT_STATUS(mc_read_whole_file(path, MC_IMPORT_LIMIT_DEFAULT, &buf, &n, &d), MC_OK);
+    ASSERT_TRUE(n > 100000 && memcmp(buf, "Interval=", 9) == 0);
+    free(buf);
+}
