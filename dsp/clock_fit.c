@@ -591,3 +591,21 @@ mc_status mc_time_index_map(const int64_t *index, const int64_t *t_ns, size_t n_
     }
     return MC_OK;
 }
+
+mc_status mc_time_index_map_pairs(const int64_t *pairs, size_t n_anchors, double rate_hz,
+                                  int64_t first, size_t n, int64_t *out_t_ns)
+{
+    if (!pairs || n_anchors == 0 || n_anchors > SIZE_MAX / (2 * sizeof(int64_t)))
+        return MC_EINVAL;
+    int64_t *idx = malloc(n_anchors * 2 * sizeof *idx);
+    if (!idx)
+        return MC_ENOMEM;
+    int64_t *t = idx + n_anchors;
+    for (size_t k = 0; k < n_anchors; k++) {
+        idx[k] = pairs[2 * k];
+        t[k] = pairs[2 * k + 1];
+    }
+    mc_status st = mc_time_index_map(idx, t, n_anchors, rate_hz, first, n, out_t_ns);
+    free(idx);
+    return st;
+}

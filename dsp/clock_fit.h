@@ -112,4 +112,11 @@ MC_NODISCARD mc_status mc_time_index_map(const int64_t *index, const int64_t *t_
                                          size_t n_anchors, double rate_hz, int64_t first, size_t n,
                                          int64_t *out_t_ns);
 
+/** mc_time_index_map over anchors stored as the time_index table holds them: [n_anchors * 2]
+ *  (index, t_ns) pairs. Thread: any. Allocates a scratch copy.
+ *  @return MC_OK, MC_EINVAL, MC_ENOMEM */
+MC_NODISCARD mc_status mc_time_index_map_pairs(const int64_t *pairs, size_t n_anchors,
+                                               double rate_hz, int64_t first, size_t n,
+                                               int64_t *out_t_ns);
+
 #endif

@@ -59,6 +59,23 @@ static mc_status load_stream(mc_h5_reader *r, size_t k, const mc_export_opts *o,
     free(t);
     if (st != MC_OK || irregular)
         return st;
+    /* The clock anchors, re-indexed from the first selected frame (they may lie outside the
+     * selection: times inside it are interpolated between the anchors that bracket them). */
+    size_t na;
+    const int64_t *a = mc_h5_reader_get_anchors(r, k, &na);
+    if (na) {
+        int64_t *shifted = malloc(na * 2 * sizeof *shifted);
+        if (!shifted)
+            return mc_diag_set(d, MC_ENOMEM, -1, -1, "out of memory");
+        for (size_t i = 0; i < na; i++) {
+            shifted[2 * i] = a[2 * i] - first;
+            shifted[2 * i + 1] = a[2 * i + 1];
+        }
+        st = mc_import_set_anchors(out, idx, na, shifted, d);
+        free(shifted);
+        if (st != MC_OK)
+            return st;
+    }
     /* Gaps inside the range, their rows shifted to the selection (NaN rows already read). */
     size_t ng;
     const mc_h5_gap *g = mc_h5_reader_get_gaps(r, k, &ng);

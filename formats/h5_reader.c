@@ -743,17 +743,7 @@ mc_status mc_h5_reader_read_times(mc_h5_reader *r, size_t stream, int64_t first,
             t_ns[i] = llround((double)(first + (int64_t)i) * 1e9 / s->info->rate_hz);
         return MC_OK;
     }
-    int64_t *idx = malloc(s->n_anchors * 2 * sizeof *idx);
-    if (!idx)
-        return MC_ENOMEM;
-    int64_t *tt = idx + s->n_anchors;
-    for (size_t k = 0; k < s->n_anchors; k++) {
-        idx[k] = s->anchors[2 * k];
-        tt[k] = s->anchors[2 * k + 1];
-    }
-    mc_status st = mc_time_index_map(idx, tt, s->n_anchors, s->info->rate_hz, first, n, t_ns);
-    free(idx);
-    return st;
+    return mc_time_index_map_pairs(s->anchors, s->n_anchors, s->info->rate_hz, first, n, t_ns);
 }
 
 /* Time of one frame, for the binary search of find_range. */

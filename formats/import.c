@@ -2,6 +2,8 @@
 /* formats/import.c: the in-memory recording every importer fills (formats/import.h). */
 #include "formats/import.h"
 
+#include "dsp/clock_fit.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -28,6 +30,7 @@ void mc_import_free(mc_import *imp)
         free(s->data);
         free(s->t_ns);
         free(s->gaps);
+        free(s->anchors);
     }
     free(imp->streams);
     free(imp->events);
@@ -333,4 +336,48 @@ mc_status mc_load_file(void *ctx, const char *name, uint8_t **buf, size_t *len, 
     if (n < 0 || (size_t)n >= sizeof path)
         return mc_diag_set(d, MC_EINVAL, -1, -1, "%s: path too long", name);
     return mc_read_whole_file(path, MC_IMPORT_LIMIT_DEFAULT, buf, len, d);
+}
+
+mc_status mc_import_set_anchors(mc_import *imp, size_t stream, size_t n, const int64_t *pairs,
+                                mc_diag *d)
+{
+    if (stream >= imp->n_streams || imp->streams[stream].info->rate_hz == 0)
+        return mc_diag_set(d, MC_EINVAL, -1, -1, "clock anchors need a regular stream");
+    for (size_t i = 1; i < n; i++)
+        if (pairs[2 * i] <= pairs[2 * i - 2])
+            return mc_diag_set(d, MC_EINVAL, -1, -1, "stream %s: anchor indices not increasing",
+                               imp->streams[stream].info->name);
+    mc_import_stream *s = &imp->streams[stream];
+    int64_t *copy = NULL;
+    if (n) {
+        size_t bytes;
+        if (!mc_size_mul(n, 2 * sizeof *copy, &bytes) || !(copy = malloc(bytes)))
+            return mc_diag_set(d, MC_ENOMEM, -1, -1, "out of memory for clock anchors");
+        memcpy(copy, pairs, bytes);
+    }
+    free(s->anchors);
+    s->anchors = copy;
+    s->n_anchors = n;
+    return MC_OK;
+}
+
+mc_status mc_import_times(const mc_import *imp, size_t stream, int64_t first, size_t n,
+                          int64_t *t_ns)
+{
+    if (stream >= imp->n_streams)
+        return MC_EINVAL;
+    const mc_import_stream *s = &imp->streams[stream];
+    if (first < 0 || first > s->n_frames || (int64_t)n > s->n_frames - first)
+        return MC_EINVAL;
+    if (s->info->rate_hz == 0) {
+        memcpy(t_ns, s->t_ns + first, n * sizeof *t_ns);
+        return MC_OK;
+    }
+    if (s->n_anchors == 0) {
+        const double period = 1e9 / s->info->rate_hz;
+        for (size_t i = 0; i < n; i++)
+            t_ns[i] = s->start_ns + (int64_t)llround((double)(first + (int64_t)i) * period);
+        return MC_OK;
+    }
+    return mc_time_index_map_pairs(s->anchors, s->n_anchors, s->info->rate_hz, first, n, t_ns);
 }

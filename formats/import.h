@@ -42,6 +42,9 @@ typedef struct mc_import_stream {
     int64_t *t_ns; /* irregular streams (rate 0): [n_frames] ns since the recording start */
     size_t n_gaps;
     mc_import_gap *gaps;
+    size_t n_anchors; /* regular streams: clock anchors (dsp/clock_fit.h), when the source has */
+    int64_t *anchors; /* them: [n_anchors * 2] (frame index, t_ns) pairs, index increasing; */
+                      /* without anchors a frame's time is start_ns + index / rate_hz */
     size_t cap_frames, cap_gaps; /* allocated */
 } mc_import_stream;
 
@@ -92,6 +95,19 @@ MC_NODISCARD mc_status mc_import_append_gap(mc_import *imp, size_t stream, int64
  *  @return MC_OK, MC_EINVAL (bad index or rows outside the stream), MC_ENOMEM */
 MC_NODISCARD mc_status mc_import_mark_gap(mc_import *imp, size_t stream, int64_t first_index,
                                           int64_t n_missing, const char *reason, mc_diag *d);
+
+/** Give a regular stream the clock anchors of its source (a session file's time_index), copied;
+ *  they replace any given before. Thread: one per import. Allocates.
+ *  @param pairs [n * 2] (frame index, t_ns), index strictly increasing
+ *  @return MC_OK, MC_EINVAL (irregular stream, indices not increasing), MC_ENOMEM */
+MC_NODISCARD mc_status mc_import_set_anchors(mc_import *imp, size_t stream, size_t n,
+                                             const int64_t *pairs, mc_diag *d);
+
+/** Times of frames [first, first + n) of a stream, ns since the recording start: the stored
+ *  times (irregular), the anchors (mc_time_index_map), or start_ns + index / rate_hz.
+ *  Thread: any. @return MC_OK, MC_EINVAL (bad index or range) */
+MC_NODISCARD mc_status mc_import_times(const mc_import *imp, size_t stream, int64_t first, size_t n,
+                                       int64_t *t_ns);
 
 /** Append an event (t_ns since the recording start). Thread: one per import. Allocates.
  *  @return MC_OK, MC_ENOMEM */

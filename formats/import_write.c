@@ -27,7 +27,13 @@ static mc_status write_stream(mc_h5_writer *w, size_t k, const mc_import_stream 
                                s->info->name, (long long)at, (long long)(at + n), mc_strerror(st));
         at += n;
     }
-    if (!irregular && s->n_frames > 0) {
+    for (size_t a = 0; a < s->n_anchors; a++) {
+        mc_status st = mc_h5_writer_write_anchor(w, k, s->anchors[2 * a], s->anchors[2 * a + 1]);
+        if (st != MC_OK)
+            return mc_diag_set(d, st, -1, -1, "stream %s: cannot write the time index",
+                               s->info->name);
+    }
+    if (!irregular && s->n_frames > 0 && s->n_anchors == 0) {
         /* The nominal rate is the whole clock of an imported stream: anchors at both ends. */
         const double period_ns = 1e9 / s->info->rate_hz;
         const int64_t last = s->n_frames - 1;

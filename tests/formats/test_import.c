@@ -143,6 +143,10 @@ TEST(written_file_reads_back)
     ASSERT_EQ_INT(back_imp.streams[0].gaps[0].n_missing, 25);
     ASSERT_NEAR_F(back_imp.streams[0].data[0], 31.5, 0); /* row 63 */
     ASSERT_EQ_INT(back_imp.n_events, 0);
+    int64_t tsel[2];
+    ASSERT_STATUS(mc_import_times(&back_imp, 0, 100, 2, tsel), MC_OK); /* from the anchors */
+    ASSERT_EQ_INT(tsel[0], 2504000000LL + 800000000LL);
+    ASSERT_EQ_INT(tsel[1] - tsel[0], 8000000);
     const char *missing[] = {"ABP"};
     o.streams = missing;
     mc_import_free(&back_imp);
