@@ -381,3 +381,45 @@ mc_status mc_import_times(const mc_import *imp, size_t stream, int64_t first, si
     }
     return mc_time_index_map_pairs(s->anchors, s->n_anchors, s->info->rate_hz, first, n, t_ns);
 }
+
+mc_status mc_import_merge(mc_import *dst, mc_import *src, int64_t offset_ns, mc_diag *d)
+{
+    while (src->n_streams > 0) {
+        mc_import_stream *s = &src->streams[0];
+        size_t k;
+        mc_status st = mc_import_add_stream(dst, s->info, s->start_ns + offset_ns, &k, d);
+        if (st != MC_OK)
+            return st;
+        mc_import_stream *t = &dst->streams[k];
+        /* Take the arrays over; only the (possibly renamed) description was copied. */
+        t->n_frames = s->n_frames;
+        t->data = s->data;
+        t->t_ns = s->t_ns;
+        t->gaps = s->gaps;
+        t->n_gaps = s->n_gaps;
+        t->anchors = s->anchors;
+        t->n_anchors = s->n_anchors;
+        t->cap_frames = s->cap_frames;
+        t->cap_gaps = s->cap_gaps;
+        for (int64_t i = 0; t->t_ns && i < t->n_frames; i++)
+            t->t_ns[i] += offset_ns;
+        for (size_t a = 0; a < t->n_anchors; a++)
+            t->anchors[2 * a + 1] += offset_ns;
+        const size_t held = (size_t)t->n_frames * (t->info->n_channels * sizeof(float) +
+                                                   (t->t_ns ? sizeof(int64_t) : 0));
+        dst->used_bytes += held;
+        src->used_bytes -= held < src->used_bytes ? held : src->used_bytes;
+        mc_stream_info_destroy(s->info);
+        memmove(s, s + 1, (src->n_streams - 1) * sizeof *s);
+        src->n_streams--;
+    }
+    for (size_t e = 0; e < src->n_events; e++) {
+        mc_event ev = src->events[e];
+        ev.t_ns += offset_ns;
+        mc_status st = mc_import_add_event(dst, &ev, d);
+        if (st != MC_OK)
+            return st;
+    }
+    src->n_events = 0;
+    return MC_OK;
+}

@@ -113,6 +113,13 @@ MC_NODISCARD mc_status mc_import_times(const mc_import *imp, size_t stream, int6
  *  @return MC_OK, MC_ENOMEM */
 MC_NODISCARD mc_status mc_import_add_event(mc_import *imp, const mc_event *ev, mc_diag *d);
 
+/** Move every stream and event of `src` into `dst`, shifting their times by offset_ns (the
+ *  difference of the two recordings' starts); names already taken in dst get suffixes. src is
+ *  left empty. Thread: one per import. Allocates.
+ *  @return MC_OK, MC_ENOMEM (then src keeps what was not moved) */
+MC_NODISCARD mc_status mc_import_merge(mc_import *dst, mc_import *src, int64_t offset_ns,
+                                       mc_diag *d);
+
 /** Write an import as a session file. The file is not SWMR: it appears under `path` only once
  *  complete, so a failed import leaves nothing behind, and an existing file is never touched.
  *  Regular streams get two clock anchors (first and last sample at the nominal rate), gaps and

@@ -18,6 +18,8 @@ static const command commands[] = {
     {"info", mc_cmd_info, "show what is in a session file (--json for machines)"},
     {"recover", mc_cmd_recover, "clean copy of a crashed recording for any HDF5 tool"},
     {"analyze", mc_cmd_analyze, "offline features and protocol results (HDF5, CSV)"},
+    {"import", mc_cmd_import, "recordings in other formats (WFDB, EDF+, SNIRF...) into a session"},
+    {"export", mc_cmd_export, "a session's streams as CSV, EDF+, SNIRF, WAV/FLAC, WFDB"},
 };
 
 static void usage(FILE *out)
@@ -51,7 +53,8 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr,
-            "mcirc: unknown command '%s' (expected demo, sim, record, info, recover, analyze; "
+            "mcirc: unknown command '%s' (expected demo, sim, record, info, recover, analyze, "
+            "import, export; "
             "mcirc --help lists them)\n",
             argv[1]);
     return MC_EXIT_USER;

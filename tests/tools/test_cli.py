@@ -72,7 +72,7 @@ def info_json(p):
 # ---------------------------------------------------------------------------------------------
 
 def test_help():
-    for cmd in ["demo", "sim", "record", "info", "recover"]:
+    for cmd in ["demo", "sim", "record", "info", "recover", "import", "export"]:
         rc, out, err = run(cmd, "--help")
         check(rc == 0 and out.startswith("usage: mcirc " + cmd), f"{cmd} --help: {rc} {out!r}")
     rc, out, err = run("--help")
@@ -467,6 +467,70 @@ def test_analyze_readme_config_and_wisdom():
         check(rc == 0, f"analyze with the README config: {err}")
         check(os.path.getsize(wisdom) > 0 and open(wisdom).read().startswith("(fftw-3"),
               "wisdom saved")
+
+
+def test_export_csv_equals_h5py():
+    """export --to csv (long) and csv-wide give every sample of the selection with the times the
+    session file's anchors give, checked against h5py over the same file; never overwrite."""
+    src = path("exp.h5")
+    sim(src, 5, "ppg_finger=ppg,rate=125,pi=2", "nirs_thenar=nirs")
+    rc, out, err = run("export", src, "--to", "csv")
+    check(rc == 0, f"export csv: {err}")
+    rows = read_csv(path("exp.csv"))
+    with h5py.File(src, "r") as f:
+        ppg = f["streams/ppg_finger/data"][:]
+        sto2 = f["streams/nirs_thenar/data"][:]
+        ti = f["streams/ppg_finger/time_index"][:]
+        rate = f["streams/ppg_finger"].attrs["rate_hz"]
+    check(len(rows) == ppg.size + sto2.size, f"{len(rows)} rows for {ppg.size + sto2.size} samples")
+    ir = [r for r in rows if r["stream"] == "ppg_finger" and r["channel"] == "ir"]
+    vals = np.array([float(r["value"]) for r in ir], dtype=np.float32)
+    check(np.array_equal(vals, ppg[:, 0]), "ir values differ from h5py (float32 must round-trip)")
+    t = np.array([float(r["t_s"]) for r in ir])
+    # Times from the anchors: linear between them, nominal period when there is only one.
+    idx, tns = ti[:, 0], ti[:, 1]
+    k = np.arange(len(ir))
+    want = np.interp(k, idx, tns) if len(idx) > 1 else tns[0] + (k - idx[0]) * 1e9 / rate
+    check(np.max(np.abs(t * 1e9 - want)) < 2, "times differ from the anchors")
+    check(ir[0]["unit"] == "a.u.", f"unit {ir[0]['unit']}")
+
+    rc, out, err = run("export", src, "--to", "csv-wide", "-o", path("wide"), "--streams",
+                       "nirs_thenar", "--from", "1", "--to", "3.5")
+    check(rc == 0, f"export csv-wide: {err}")
+    wide = read_csv(path("wide.nirs_thenar.csv"))
+    check(list(wide[0].keys()) == ["t_s", "sto2 (%)"], f"header {list(wide[0].keys())}")
+    ts = [float(r["t_s"]) for r in wide]
+    check(len(wide) == 3 and ts[0] >= 1 and ts[-1] < 3.5, f"range: {ts}")
+    check(abs(float(wide[0]["sto2 (%)"]) - float(sto2[1, 0])) < 1e-4, "wide value")
+    check(not os.path.exists(path("wide.ppg_finger.csv")), "unselected stream exported")
+
+    expect_user_error(["export", src, "--to", "csv"], "file exists")
+    expect_user_error(["export", src, "--to", "pdf"], "not an output format")
+    expect_user_error(["export", src, "--to", "csv", "--streams", "ldf", "-o", path("n.csv")],
+                      "no stream named ldf")
+    expect_user_error(["export", src, "--to", "csv", "--from", "3", "--to", "1"], "empty")
+    expect_user_error(["export", path("absent.h5"), "--to", "csv"], "absent.h5")
+    check(not os.path.exists(path("n.csv")), "a failed export left a file")
+
+
+def test_import_errors():
+    """import refuses what it cannot read with one line, and never writes over a file."""
+    junk = path("junk.bin")
+    with open(junk, "wb") as f:
+        f.write(bytes(range(256)) * 4)
+    expect_user_error(["import", junk, "-o", path("j.h5"), "--subject", "S-1", "--session", "b"],
+                      "not a format mcirc reads")
+    expect_user_error(["import", junk, "-o", path("j.h5"), "--subject", "S-1", "--session", "b",
+                       "--format", "nosuch"], "not a format mcirc reads")
+    expect_user_error(["import", junk, "-o", path("j.h5"), "--session", "b"], "--subject")
+    expect_user_error(["import", junk, "-o", junk, "--subject", "S-1", "--session", "b"],
+                      "file exists")
+    bad_map = path("bad.map")
+    with open(bad_map, "w") as f:
+        f.write("[channel.pleth]\ngain = abc\n")
+    expect_user_error(["import", junk, "-o", path("j.h5"), "--subject", "S-1", "--session", "b",
+                       "--map", bad_map], "line 2")
+    check(not os.path.exists(path("j.h5")), "a failed import left a file")
 
 
 def main():

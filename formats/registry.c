@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* formats/registry.c: the tables of input and output formats (formats/registry.h). */
+#include "formats/registry.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "formats/csv_export.h"
+
+static const mc_import_format imports[] = {
+    {NULL, NULL, NULL, NULL},
+};
+
+static const mc_export_format exports[] = {
+    {"csv", ".csv", "tidy CSV, one row per sample: t_s,stream,channel,value,unit",
+     mc_csv_write_long},
+    {"csv-wide", "", "one CSV per stream, <OUT>.<stream>.csv: t_s and one column per channel",
+     mc_csv_write_wide},
+};
+
+const mc_import_format *mc_import_formats(size_t *n)
+{
+    *n = sizeof imports / sizeof imports[0] - 1; /* the last row ends the table */
+    return imports;
+}
+
+const mc_export_format *mc_export_formats(size_t *n)
+{
+    *n = sizeof exports / sizeof exports[0];
+    return exports;
+}
+
+const mc_import_format *mc_import_format_find(const char *name)
+{
+    for (const mc_import_format *f = imports; f->name; f++)
+        if (strcmp(f->name, name) == 0)
+            return f;
+    return NULL;
+}
+
+const mc_export_format *mc_export_format_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof exports / sizeof exports[0]; i++)
+        if (strcmp(exports[i].name, name) == 0)
+            return &exports[i];
+    return NULL;
+}
+
+mc_status mc_import_detect(const char *path, const mc_import_format **fmt, mc_diag *d)
+{
+    *fmt = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return mc_diag_set(d, errno == ENOENT ? MC_ENOTFOUND : MC_EIO, -1, -1, "%s: %s", path,
+                           strerror(errno));
+    uint8_t head[4096];
+    const size_t n = fread(head, 1, sizeof head, f);
+    const int err = ferror(f);
+    fclose(f);
+    if (err)
+        return mc_diag_set(d, MC_EIO, -1, -1, "%s: cannot read", path);
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    for (const mc_import_format *fm = imports; fm->name; fm++)
+        if (fm->detect(head, n, name)) {
+            *fmt = fm;
+            return MC_OK;
+        }
+    char list[256] = "";
+    for (const mc_import_format *fm = imports; fm->name; fm++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? ", " : "",
+                 fm->name);
+    return mc_diag_set(d, MC_EFORMAT, 0, -1,
+                       "%s: byte 0: not a format mcirc reads (%s); if it is one, say which with "
+                       "--format",
+                       path, list);
+}
