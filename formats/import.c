@@ -405,8 +405,8 @@ mc_status mc_import_merge(mc_import *dst, mc_import *src, int64_t offset_ns, mc_
             t->t_ns[i] += offset_ns;
         for (size_t a = 0; a < t->n_anchors; a++)
             t->anchors[2 * a + 1] += offset_ns;
-        const size_t held = (size_t)t->n_frames * (t->info->n_channels * sizeof(float) +
-                                                   (t->t_ns ? sizeof(int64_t) : 0));
+        const size_t held = (size_t)t->n_frames *
+                            (t->info->n_channels * sizeof(float) + (t->t_ns ? sizeof(int64_t) : 0));
         dst->used_bytes += held;
         src->used_bytes -= held < src->used_bytes ? held : src->used_bytes;
         mc_stream_info_destroy(s->info);
