@@ -274,6 +274,10 @@ static mc_status read_header(edf_reader *r, mc_import *out)
                         "%s %lld: expected 1 to what the file's %zu bytes can hold", what,
                         (long long)s->spr, r->n);
         if (!s->annotations) {
+            if (!(fabs(s->pmin) <= 1e30 && fabs(s->pmax) <= 1e30))
+                return fail(r, b + ns * 104 + 8 * i,
+                            "signal %zu (%s): physical range %g to %g is beyond +-1e30", i + 1,
+                            s->label, s->pmin, s->pmax);
             if (s->dmax <= s->dmin)
                 return fail(r, b + ns * 128 + 8 * i,
                             "signal %zu (%s): digital maximum %lld must exceed the minimum %lld",

@@ -185,8 +185,8 @@ typedef struct edf_plan {
     size_t record_bytes, annot_spr;
     out_tal *tals;
     size_t n_tals, cap_tals;
-    char header_time[17];
-    char recording[81];
+    char header_time[64]; /* dd.mm.yyhh.mm.ss: 16 used */
+    char recording[128];  /* 80 used */
 } edf_plan;
 
 /* Signals, record duration and leading missing samples. */

@@ -190,7 +190,7 @@ def check_mne(edf, dump):
 
 def main():
     if len(sys.argv) != 4 or sys.argv[1] not in ("numpy", "mne"):
-        print(__doc__)
+        print("usage: edf_crosscheck.py numpy|mne FILE.edf DUMP")
         return 2
     mode, edf, dump = sys.argv[1:]
     bad = check_numpy(edf, dump) if mode == "numpy" else check_mne(edf, dump)
