@@ -163,7 +163,7 @@ static mc_status read_start(edf_reader *r, mc_import *out)
             if (strcmp(tok[1], "X") == 0)
                 unknown = 1;
             else if (strlen(tok[1]) == 11 && sscanf(tok[1], "%2d-%3c-%4d", &dd, mon, &yyyy) == 3 &&
-                     yyyy % 100 == v[2] && yyyy >= 1985 && yyyy <= 2999 && v[1] >= 1 &&
+                     yyyy % 100 == v[2] && yyyy >= 1985 && yyyy <= 2199 && v[1] >= 1 &&
                      v[1] <= 12 && strncmp(mon, month_names[v[1] - 1], 3) == 0)
                 year = yyyy;
         }

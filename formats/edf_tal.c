@@ -116,7 +116,7 @@ mc_status mc__edf_tal_read(const uint8_t *buf, size_t off, size_t len, const cha
         int64_t onset_ns = sec * 1000000000LL + nsec;
         if (negative)
             onset_ns = -onset_ns;
-        double duration = NAN;
+        double duration = (double)NAN;
         if (p < end && *p == 0x15) {
             p++;
             used = parse_seconds(p, end, &sec, &nsec);

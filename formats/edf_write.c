@@ -111,9 +111,9 @@ static mc_status scale_signal(out_signal *o, mc_diag *d)
 {
     const mc_import_stream *s = o->s;
     const size_t nch = s->info->n_channels;
-    double lo = INFINITY, hi = -INFINITY;
+    double lo = (double)INFINITY, hi = -(double)INFINITY;
     for (int64_t j = 0; j < s->n_frames; j++) {
-        const double v = s->data[(size_t)j * nch + o->ch];
+        const double v = (double)s->data[(size_t)j * nch + o->ch];
         if (isfinite(v)) {
             lo = v < lo ? v : lo;
             hi = v > hi ? v : hi;
@@ -304,7 +304,7 @@ static mc_status plan_annotations(const mc_import *rec, edf_plan *p, mc_diag *d)
         if (i < rec->n_events) {
             const mc_event *e = &rec->events[i];
             char text[MC_EVENT_KIND_LEN + MC_EVENT_TEXT_LEN + 40];
-            double duration = NAN;
+            double duration = (double)NAN;
             if (strcmp(e->kind, "annotation") == 0) {
                 snprintf(text, sizeof text, "%s", e->text[0] ? e->text : "annotation");
                 duration = e->value;
@@ -411,8 +411,9 @@ static void build_record(const edf_plan *p, int64_t r, uint8_t *buf, size_t *nex
         const size_t nch = o->s->info->n_channels;
         for (int64_t j = 0; j < o->spr; j++) {
             const int64_t row = r * o->spr + j - o->lead;
-            const double v =
-                row >= 0 && row < o->s->n_frames ? o->s->data[(size_t)row * nch + o->ch] : NAN;
+            const double v = row >= 0 && row < o->s->n_frames
+                                 ? (double)o->s->data[(size_t)row * nch + o->ch]
+                                 : (double)NAN;
             const uint16_t u = (uint16_t)digital(o, v);
             buf[at++] = (uint8_t)(u & 0xFF);
             buf[at++] = (uint8_t)(u >> 8);

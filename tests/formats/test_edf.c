@@ -11,6 +11,7 @@
 
 #include "formats/edf.h"
 #include "formats/import.h"
+#include "tests/guard.h"
 #include "tests/harness.h"
 #include "tests/util.h"
 
@@ -691,13 +692,13 @@ TEST(round_trip)
         const int nch = (int)orig[k]->info->n_channels, ch = k == 2;
         double lo = 1e30, hi = -1e30, worst = 0;
         for (int64_t j = 0; j < orig[k]->n_frames; j++) {
-            const double v = orig[k]->data[j * nch + ch];
+            const double v = (double)orig[k]->data[j * nch + ch];
             if (isfinite(v))
                 lo = fmin(lo, v), hi = fmax(hi, v);
         }
         const double step = (hi - lo) / 65534 * 1.01 + 1e-6 * fabs(hi);
         for (int64_t j = 0; j < orig[k]->n_frames; j++) {
-            const double v = orig[k]->data[j * nch + ch], w = got[k]->data[j];
+            const double v = (double)orig[k]->data[j * nch + ch], w = (double)got[k]->data[j];
             ASSERT_EQ_INT(isnan(v), isnan(w));
             if (!isnan(v))
                 worst = fmax(worst, fabs(v - w));
@@ -841,4 +842,40 @@ TEST(write_refusals)
     ASSERT_STATUS(mc_edf_write(&rec, file, &d), MC_EINVAL);
     ASSERT_TRUE(strstr(d.message, "1985") != NULL);
     mc_import_free(&rec);
+}
+
+TEST(guard_page_prefixes)
+{
+    /* Every prefix of crafted EDF+C, EDF+D and BDF files ends at a PROT_NONE page: the reader
+     * gives MC_OK or MC_EFORMAT and never reads past the last byte. */
+    tfile files[3] = {{0}, {0}, {0}};
+    build_good(&files[0]);
+    build_edf_plus_d(&files[1], "+5.75");
+    const tsig s[] = {{"EXG1", "uV", "-262144", "262143", "-8388608", "8388607", "3"},
+                      {"BDF Annotations", "", "-1", "1", "-8388608", "8388607", "8"}};
+    put_header(&files[2], 1, "Startdate 01-FEB-1999 X X X", "01.02.99", "03.04.05", "BDF+C", "1",
+               "1", 2, s);
+    for (int i = 0; i < 3; i++)
+        put_i24(&files[2], i * 1000);
+    const char tal[] = "+0\x14\x14\0+0.5\x14stim\x14"; /* sizeof: the closing 0 too */
+    put_annotations(&files[2], tal, sizeof tal, 24);
+    size_t ok = 0;
+    for (int k = 0; k < 3; k++) {
+        for (size_t n = 0; n <= files[k].n; n++) {
+            mc_guard g;
+            const char *p = mc_guard_put(&g, files[k].b, n);
+            ASSERT_TRUE(p != NULL);
+            mc_import imp;
+            mc_diag d;
+            mc_import_init(&imp);
+            mc_status st = mc_edf_read((const uint8_t *)p, n, "g.edf", &imp, &d);
+            ASSERT_TRUE(st == MC_OK || st == MC_EFORMAT);
+            ok += st == MC_OK;
+            mc_import_free(&imp);
+            mc_guard_free(&g);
+        }
+        free(files[k].b);
+    }
+    /* Complete files read (the BDF+ also as its whole) and nothing shorter than a record. */
+    ASSERT_EQ_INT(ok, 3);
 }
