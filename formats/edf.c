@@ -57,19 +57,24 @@ MC_PRINTF(3, 4) static mc_status fail(const edf_reader *r, size_t offset, const 
 }
 
 /* Copy a header field without its leading and trailing spaces. Bytes outside printable ASCII are
- * refused (strict) or make the copy empty (lenient: fields that are only kept as attributes); a
- * micro sign (Latin-1 0xB5 or UTF-8 C2 B5) becomes 'u' when `micro` is set. */
-static mc_status field_text(const edf_reader *r, size_t off, size_t len, int strict, int micro,
+ * refused (strict) or make the copy empty (lenient: fields that are only kept as attributes). In
+ * a physical dimension (`unit` set), the micro sign (Latin-1 0xB5, UTF-8 C2 B5) becomes "u" and
+ * the degree sign (0xB0, C2 B0) "deg": real files write "\xb5V" and "\xb0C" despite the spec. */
+static mc_status field_text(const edf_reader *r, size_t off, size_t len, int strict, int unit,
                             const char *what, char *out, size_t out_size)
 {
     size_t k = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = r->buf[off + i];
-        if (micro && c == 0xC2 && i + 1 < len && r->buf[off + i + 1] == 0xB5) {
-            i++;
-            c = 'u';
-        } else if (micro && c == 0xB5) {
-            c = 'u';
+        const char *put = NULL;
+        if (unit && c == 0xC2 && i + 1 < len &&
+            (r->buf[off + i + 1] == 0xB5 || r->buf[off + i + 1] == 0xB0)) {
+            c = r->buf[off + ++i];
+        }
+        if (unit && c == 0xB5) {
+            put = "u";
+        } else if (unit && c == 0xB0) {
+            put = "deg";
         } else if (c < 0x20 || c > 0x7E) {
             if (!strict) {
                 out[0] = '\0';
@@ -79,8 +84,10 @@ static mc_status field_text(const edf_reader *r, size_t off, size_t len, int str
                         "%s: byte 0x%02X is not printable ASCII (EDF header fields are ASCII)",
                         what, c);
         }
-        if (k + 1 < out_size)
-            out[k++] = (char)c;
+        const char one[2] = {(char)c, '\0'};
+        for (const char *p = put ? put : one; *p; p++)
+            if (k + 1 < out_size)
+                out[k++] = *p;
     }
     out[k] = '\0';
     while (k > 0 && out[k - 1] == ' ')

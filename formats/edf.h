@@ -18,13 +18,14 @@
  * - the start time is the header's date and time read as UTC (EDF stores the local time of the
  *   recording site without a zone); two-digit years are 1985-2084, and an EDF+ `Startdate` in the
  *   recording field gives the four-digit year; EDF+ `Startdate X` means an unknown start;
- * - header text outside printable ASCII is refused with its byte offset, except a micro sign
- *   (Latin-1 0xB5 or UTF-8) in a physical dimension, read as `u`;
+ * - header text outside printable ASCII is refused with its byte offset, except the micro and
+ *   degree signs (Latin-1 or UTF-8) in a physical dimension, read as `u` and `deg`;
  * - PRIVACY: the patient field and the recording field's code, technician and equipment are never
  *   copied into the import.
  * - Files written by mcirc (EDF+ recording field technician `mcirc`) store a missing sample as
- *   the digital value -32768 (see mc_edf_write); for those files alone it is read back as NaN and
- *   each run of NaN is marked as a gap "edf missing". */
+ *   the digital value -32768 (see mc_edf_write); for those files alone it is read back as NaN,
+ *   each run of NaN is marked as a gap "edf missing", and the missing samples that end the last
+ *   record (the writer's padding) are not kept. */
 #ifndef MC_FORMATS_EDF_H
 #define MC_FORMATS_EDF_H
 
@@ -34,9 +35,9 @@
 #include "dsp/status.h"
 #include "formats/import.h"
 
-/** Does this look like EDF/BDF? Content first: an EDF version field `0` + 7 spaces or BDF's 0xFF
- *  `BIOSEMI`, and a header-size field that is a number; otherwise a name ending in .edf, .bdf or
- *  .rec with at least 8 bytes of head is not enough: the content decides. Pure; thread: any.
+/** Does this look like EDF/BDF? The content decides, not the name: the version field is EDF's
+ *  "0" and 7 spaces or BDF's 0xFF "BIOSEMI", and the header-size field a number >= 512 that is a
+ *  multiple of 256 (at least 192 bytes of head are needed). Pure; thread: any.
  *  @param head first bytes of the file (up to 4096), n their count; name may be NULL
  *  @return 1 or 0 */
 int mc_edf_detect(const uint8_t *head, size_t n, const char *name);

@@ -368,6 +368,18 @@ TEST(edf_plus_d)
     ASSERT_TRUE(!import_holds(&imp, "Jane"));
     mc_import_free(&imp);
 
+    /* A jump of 0.02 s is less than a sample: no row, a discontinuity mark said to be rounded. */
+    f.n = 0;
+    build_edf_plus_d(&f, "+5.52");
+    ASSERT_STATUS(read_into(&f, &imp, &d), MC_OK);
+    a = find(&imp, "A");
+    ASSERT_EQ_INT(a->n_frames, 60);
+    ASSERT_EQ_INT(a->n_gaps, 2);
+    ASSERT_EQ_INT(a->gaps[1].first_index, 50);
+    ASSERT_EQ_INT(a->gaps[1].n_missing, 0);
+    ASSERT_STR_EQ(a->gaps[1].reason, "edf+d discontinuity, rounded");
+    mc_import_free(&imp);
+
     /* A record that starts before the previous one ends. */
     f.n = 0;
     build_edf_plus_d(&f, "+4.9");
@@ -569,13 +581,21 @@ TEST(truncated_header)
     free(f.b);
 }
 
-TEST(micro_unit_and_duplicates)
+TEST(micro_degree_units_and_duplicates)
 {
     const tsig s[] = {{"EEG", "\xb5V", "-1", "1", "-100", "100", "2"},
-                      {"EEG", "\xc2\xb5V", "-1", "1", "-100", "100", "2"}};
+                      {"EEG", "\xc2\xb5V", "-1", "1", "-100", "100", "2"},
+                      {"Temp",
+                       "\xb0"
+                       "C",
+                       "20", "40", "0", "200", "2"},
+                      {"Temp2",
+                       "\xc2\xb0"
+                       "C",
+                       "20", "40", "0", "200", "2"}};
     tfile f = {0};
-    put_header(&f, 0, "", "01.01.00", "00.00.00", "", "1", "1", 2, s);
-    for (int j = 0; j < 4; j++)
+    put_header(&f, 0, "", "01.01.00", "00.00.00", "", "1", "1", 4, s);
+    for (int j = 0; j < 8; j++)
         put_i16(&f, 100);
     mc_import imp;
     mc_diag d;
@@ -583,6 +603,9 @@ TEST(micro_unit_and_duplicates)
     ASSERT_STR_EQ(imp.streams[0].info->channels[0].unit, "uV");
     ASSERT_STR_EQ(imp.streams[1].info->channels[0].unit, "uV");
     ASSERT_STR_EQ(imp.streams[1].info->name, "EEG_2");
+    ASSERT_STR_EQ(imp.streams[2].info->channels[0].unit, "Cel"); /* degC */
+    ASSERT_STR_EQ(imp.streams[3].info->channels[0].unit, "Cel");
+    ASSERT_NEAR_F(imp.streams[3].data[0], 30, 1e-5);
     ASSERT_NEAR_F(imp.streams[1].data[1], 1, 1e-6);
     ASSERT_EQ_INT(imp.start_unix_ns, 946684800LL * 1000000000LL);
     mc_import_free(&imp);
