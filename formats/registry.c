@@ -7,8 +7,21 @@
 #include <string.h>
 
 #include "formats/csv_export.h"
+#include "formats/edf.h"
+
+/* Readers that take no settings from the mapping file. */
+#define PLAIN_READER(fn)                                                                           \
+    static mc_status fn##_entry(const char *path, const mc_import_map *map, mc_import *out,        \
+                                mc_diag *d)                                                        \
+    {                                                                                              \
+        (void)map;                                                                                 \
+        return fn(path, out, d);                                                                   \
+    }
+PLAIN_READER(mc_edf_import)
 
 static const mc_import_format imports[] = {
+    {"edf", "EDF, EDF+ (C and D, annotations as events) and BDF", mc_edf_detect,
+     mc_edf_import_entry},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -17,6 +30,8 @@ static const mc_export_format exports[] = {
      mc_csv_write_long},
     {"csv-wide", "", "one CSV per stream, <OUT>.<stream>.csv: t_s and one column per channel",
      mc_csv_write_wide},
+    {"edf", ".edf", "EDF+C, 16 bits per channel over its range, events as annotations",
+     mc_edf_write},
 };
 
 const mc_import_format *mc_import_formats(size_t *n)
