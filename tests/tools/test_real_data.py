@@ -181,6 +181,49 @@ def test_ldf_labchart_exports():
         check(all(r["status"] == "insufficient_length" for r in bands), f"{name}: bands {bands}")
 
 
+# ---- mcirc import over every file of SOURCES.md: facts from SOURCES.md, checked with h5py -----
+
+def mcirc_import(rel, *extra, name=None):
+    """mcirc import of a shared file into a new session file; returns its path."""
+    src = data_path(rel)
+    out = os.path.join(TMP, (name or os.path.basename(rel)) + ".h5")
+    p = subprocess.run([MCIRC, "import", src, "-o", out, "--subject", "REAL-01", "--session",
+                        "baseline", *extra], capture_output=True, text=True, timeout=600)
+    check(p.returncode == 0, f"import {rel}: exit {p.returncode}: {p.stderr}")
+    check(os.path.exists(out), f"import {rel}: no session file")
+    return out
+
+
+def streams_of(path):
+    """{name: (data float32 [N, C], rate_hz, attrs)} of a session file, read with h5py."""
+    import h5py
+    out = {}
+    with h5py.File(path, "r") as f:
+        for name, g in f["streams"].items():
+            out[name] = (g["data"][:], float(g.attrs["rate_hz"]), dict(g.attrs))
+        root = dict(f.attrs)
+        events = f["events"][:] if "events" in f else []
+    return out, root, events
+
+
+def test_import_edf():
+    """edf/chtypes_edf.edf: EDF+C, 43 signals of which `EDF Annotations`, 5 records x 1 s at
+    200 Hz: 42 streams of 1000 samples, annotations as events, no patient field anywhere."""
+    path = mcirc_import("edf/chtypes_edf.edf")
+    st, root, events = streams_of(path)
+    check(len(st) == 42, f"{len(st)} streams, expected 42")
+    for name, (x, rate, _) in st.items():
+        check(rate == 200 and x.shape[0] == 1000, f"{name}: {rate} Hz, {x.shape[0]} samples")
+    check("ECG_ECG1" in st and "SaO2_X9" in st, f"names: {sorted(st)[:8]}...")
+    check(len(events) > 0, "no annotation events")
+    raw = open(data_path("edf/chtypes_edf.edf"), "rb").read(256)
+    patient = raw[8:88].decode("ascii").strip()
+    blob = open(path, "rb").read()
+    for word in patient.split():
+        if len(word) > 2 and word != "X":
+            check(word.encode() not in blob, f"patient field word {word!r} copied into the file")
+
+
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else None
     tests = {k[5:]: v for k, v in globals().items() if k.startswith("test_")}
