@@ -235,10 +235,10 @@ static mc_status parse_record_line(const char *hname, const line_tokens *t, int6
     h->fs_hz = 250;
     if (t->n > 2) {
         const char *e;
-        if (!parse_double_prefix(t->tok[2], &h->fs_hz, &e) || !(h->fs_hz > 0) || h->fs_hz > 1e6)
+        if (!parse_double_prefix(t->tok[2], &h->fs_hz, &e) || !(h->fs_hz >= 1e-3) || h->fs_hz > 1e6)
             return mc_diag_set(d, MC_EFORMAT, -1, ln,
-                               "%s: line %lld: expected a sampling frequency 0 < fs <= 1e6 Hz, "
-                               "got '%s'",
+                               "%s: line %lld: expected a sampling frequency 0.001 <= fs <= 1e6 "
+                               "Hz, got '%s'",
                                hname, (long long)ln, t->tok[2]);
         if (*e == '/') {
             const char *e2;
@@ -347,9 +347,9 @@ static mc_status parse_signal_line(const char *hname, const line_tokens *t, int6
     }
     if (*e == ':') {
         p = e + 1;
-        if (!parse_i64_prefix(p, 0, 1000000000, &v, &e) || *p == '-' || *p == '+')
+        if (!parse_i64_prefix(p, 0, 1000000, &v, &e) || *p == '-' || *p == '+')
             return mc_diag_set(d, MC_EFORMAT, -1, ln,
-                               "%s: line %lld: expected a skew >= 0 after ':' in '%s'", hname,
+                               "%s: line %lld: expected a skew 0..1000000 after ':' in '%s'", hname,
                                (long long)ln, t->tok[1]);
         s->skew = (int)v;
     }

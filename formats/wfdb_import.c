@@ -549,7 +549,8 @@ mc_status mc_wfdb_read(const char *hea_name, const uint8_t *hea, size_t len, mc_
     }
     snprintf(out->format, sizeof out->format, "wfdb");
     snprintf(out->source, sizeof out->source, "%s", base);
-    if (h.has_time && h.has_date)
+    /* int64 nanoseconds reach from 1678 to 2261; a date outside leaves the start unknown. */
+    if (h.has_time && h.has_date && h.year > 1678 && h.year < 2261)
         out->start_unix_ns = (days_from_civil(h.year, h.month, h.day) * 86400) * 1000000000LL +
                              llround(h.base_time_s * 1e9);
     wfdb_ctx c = {

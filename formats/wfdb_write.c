@@ -187,7 +187,15 @@ mc_status mc_wfdb_write(const mc_import *rec, const char *path, mc_diag *d)
         const mc_import_stream *s = &rec->streams[i];
         const double rate = s->info->rate_hz;
         const int spf = (int)nearbyint(rate / fs);
-        const int64_t lead = llround((double)(s->start_ns - t0) * rate / 1e9);
+        const double lead_samples = ((double)s->start_ns - (double)t0) * rate / 1e9;
+        if (lead_samples + (double)s->n_frames > 1e12) {
+            free(sig);
+            return mc_diag_set(d, MC_EINVAL, -1, -1,
+                               "stream %s starts %.0f s after the first one: too far apart for "
+                               "one WFDB record; export it separately with --streams",
+                               s->info->name, ((double)s->start_ns - (double)t0) / 1e9);
+        }
+        const int64_t lead = llround(lead_samples);
         const int64_t frames = (lead + s->n_frames + spf - 1) / spf;
         n_frames = frames > n_frames ? frames : n_frames;
         for (uint32_t c = 0; c < s->info->n_channels; c++, k++) {

@@ -776,3 +776,28 @@ TEST(v102s_round_trip)
     mc_import_free(&a);
     mc_import_free(&b);
 }
+
+/* ---- for tests/formats/wfdb_numpy_check.py ---- */
+
+/* Import the record MC_WFDB_HEA and write every stream to MC_TEST_FILE as int64 n_samples, then
+ * n_samples float32 (native byte order), so that numpy can compare every sample. */
+HELPER(dump)
+{
+    const char *hea = getenv("MC_WFDB_HEA"), *out = getenv("MC_TEST_FILE");
+    ASSERT_TRUE(hea && out);
+    mc_import imp;
+    mc_import_init(&imp);
+    mc_diag d;
+    mc_diag_clear(&d);
+    ASSERT_STATUS(mc_wfdb_import(hea, &imp, &d), MC_OK);
+    FILE *f = fopen(out, "wb");
+    ASSERT_TRUE(f != NULL);
+    for (size_t k = 0; k < imp.n_streams; k++) {
+        const mc_import_stream *s = &imp.streams[k];
+        const int64_t n = s->n_frames * (int64_t)s->info->n_channels;
+        ASSERT_EQ_INT(fwrite(&n, sizeof n, 1, f), 1);
+        ASSERT_EQ_INT(fwrite(s->data, sizeof(float), (size_t)n, f), (size_t)n);
+    }
+    ASSERT_EQ_INT(fclose(f), 0);
+    mc_import_free(&imp);
+}
