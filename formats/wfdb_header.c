@@ -377,6 +377,11 @@ static mc_status parse_signal_line(const char *hname, const line_tokens *t, int6
                                "%s: line %lld: expected a gain 'gain[(baseline)][/units]', got "
                                "'%s'",
                                hname, (long long)ln, p);
+        if (g != 0 && !(fabs(g) >= 1e-20 && fabs(g) <= 1e20))
+            return mc_diag_set(d, MC_EFORMAT, -1, ln,
+                               "%s: line %lld: gain %g is out of range (1e-20..1e20 ADC units per "
+                               "physical unit)",
+                               hname, (long long)ln, g);
         if (g != 0) {
             s->gain = g;
             s->gain_given = 1;

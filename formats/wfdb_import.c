@@ -365,7 +365,7 @@ static mc_status read_segment(wfdb_ctx *c, const char *hname, const mc_wfdb_head
         const int64_t n = fg->frames < target ? fg->frames : target;
         if (!nofile && !fg->missing) {
             /* Checksums cover the whole signal: only a complete read can be checked. */
-            const int complete = frames >= 0 ? n == frames : 1;
+            const int complete = h->n_frames > 0 ? n == h->n_frames : n == fg->frames;
             st = decode_group(c, hname, h, fg, map, n, complete, d);
             if (st != MC_OK)
                 goto done;

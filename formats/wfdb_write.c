@@ -43,9 +43,9 @@ static void choose_scale(out_signal *o)
 {
     const mc_import_stream *s = o->s;
     const size_t ch = s->info->n_channels;
-    double lo = INFINITY, hi = -INFINITY;
+    double lo = (double)INFINITY, hi = -(double)INFINITY;
     for (int64_t i = 0; i < s->n_frames; i++) {
-        const double v = s->data[(size_t)i * ch + o->channel];
+        const double v = (double)s->data[(size_t)i * ch + o->channel];
         if (isfinite(v)) {
             lo = v < lo ? v : lo;
             hi = v > hi ? v : hi;
@@ -94,7 +94,7 @@ static void civil_from_days(int64_t z, int *y, int *m, int *d)
 /* The frame rate every stream's rate is an integer multiple of (nothing is resampled). */
 static int frame_rate(const mc_import *rec, double *fs)
 {
-    double rmin = INFINITY;
+    double rmin = (double)INFINITY;
     for (size_t i = 0; i < rec->n_streams; i++)
         rmin = rec->streams[i].info->rate_hz < rmin ? rec->streams[i].info->rate_hz : rmin;
     for (int j = 1; j <= 1000; j++) {

@@ -683,7 +683,7 @@ static void assert_same_stream(const mc_import_stream *a, const mc_import_stream
             lo = fminf(lo, a->data[i]);
             hi = fmaxf(hi, a->data[i]);
         }
-    const double tol = (hi > lo ? (double)(hi - lo) : 1.0) / 65000 * 0.5 + 1e-6 * fabs(hi);
+    const double tol = (hi > lo ? (double)(hi - lo) : 1.0) / 65000 * 0.5 + 1e-6 * fabs((double)hi);
     for (int64_t i = 0; i < a->n_frames; i++) {
         if (isnan(a->data[i]))
             ASSERT_TRUE(isnan(b->data[i]));
