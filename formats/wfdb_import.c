@@ -64,8 +64,16 @@ static mc_status add_stream(wfdb_ctx *c, const mc_wfdb_header *h, int i, const c
     snprintf(res, sizeof res, "%d", s->adc_res);
     snprintf(zero, sizeof zero, "%lld", (long long)s->adc_zero);
     snprintf(seg, sizeof seg, "%d", c->master->n_segments);
-    mc_kv attrs[8];
+    mc_kv attrs[9];
     size_t n = 0;
+    char base_time[32];
+    if (c->master->has_time && !c->master->has_date) {
+        /* A time of day without a date cannot give start_unix_ns; keep it for the reader. */
+        const double t = c->master->base_time_s;
+        snprintf(base_time, sizeof base_time, "%02d:%02d:%06.3f", (int)(t / 3600),
+                 (int)(fmod(t, 3600) / 60), fmod(t, 60));
+        attrs[n++] = (mc_kv){"wfdb_base_time", base_time};
+    }
     attrs[n++] = (mc_kv){"wfdb_record", c->master->name};
     attrs[n++] = (mc_kv){"wfdb_signal", s->description};
     attrs[n++] = (mc_kv){"wfdb_format", fmt};

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "formats/export.h"
 #include "formats/import.h"
 #include "formats/wfdb.h"
 #include "tests/harness.h"
@@ -582,9 +583,12 @@ TEST(truncated_and_huge)
     mc_import_free(&imp);
 
     /* 2^40 frames declared, 3 present: what is there, no allocation for the claim. */
-    const char *huge = "r 1 10 1099511627776\nr.dat 16 1 16 0 0 6 0 S\n";
+    const char *huge = "r 1 10 1099511627776 7:05:03.25\nr.dat 16 1 16 0 0 6 0 S\n";
     ASSERT_STATUS(read_text(huge, &m, &imp, &d), MC_OK);
     ASSERT_EQ_INT(imp.streams[0].n_frames, 3);
+    /* A base time without a date: no absolute start, the time kept as an attribute. */
+    ASSERT_EQ_INT(imp.start_unix_ns, MC_IMPORT_NO_TIME);
+    ASSERT_STR_EQ(mc_stream_info_get_attr(imp.streams[0].info, "wfdb_base_time"), "07:05:03.250");
     mc_import_free(&imp);
 
     /* A multi-segment "~" gap of 2^40 frames: one diagnostic (the memory bound), at once. */
@@ -775,6 +779,65 @@ TEST(v102s_round_trip)
     }
     mc_import_free(&a);
     mc_import_free(&b);
+}
+
+TEST(session_chain_041s)
+{
+    /* WFDB -> session file (mc_import_write, what `mcirc import` does) -> mc_export_load ->
+     * mc_wfdb_write -> WFDB: the same samples, rates and start time at the end. */
+    const char *path = shared_dir("ppg/wfdb/041s/041s.hea");
+    mc_import a, b, c;
+    mc_import_init(&a);
+    mc_import_init(&b);
+    mc_import_init(&c);
+    mc_diag d;
+    mc_diag_clear(&d);
+    ASSERT_STATUS(mc_wfdb_import(path, &a, &d), MC_OK);
+    mc_session_info s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.subject, sizeof s.subject, "WFDB-041");
+    snprintf(s.software, sizeof s.software, "mcirc test");
+    const char *h5 = mc_test_tmp_path("041s.h5");
+    const mc_status st = mc_import_write(&a, &s, 0, 4, h5, &d);
+    if (st != MC_OK)
+        fprintf(stderr, "%s\n", d.message);
+    ASSERT_STATUS(st, MC_OK);
+    const mc_export_opts o = mc_export_opts_default();
+    ASSERT_STATUS(mc_export_load(h5, &o, &b, &d), MC_OK);
+    ASSERT_EQ_INT(b.n_streams, 7);
+    const char *out = mc_test_tmp_path("chain041.hea");
+    ASSERT_STATUS(mc_wfdb_write(&b, out, &d), MC_OK);
+    ASSERT_STATUS(mc_wfdb_import(out, &c, &d), MC_OK);
+    ASSERT_EQ_INT(c.start_unix_ns, a.start_unix_ns);
+    ASSERT_EQ_INT(c.n_streams, 7);
+    for (int k = 0; k < 7; k++) {
+        ASSERT_STR_EQ(c.streams[k].info->name, a.streams[k].info->name);
+        assert_same_stream(&a.streams[k], &c.streams[k]);
+    }
+    mc_import_free(&a);
+    mc_import_free(&b);
+    mc_import_free(&c);
+}
+
+TEST(skew_shifts_the_start)
+{
+    /* Skew 2 at 100 Hz: the signal's first stored sample lies 20 ms before the record start. */
+    const char *hea = "r 2 100 3\nr.dat 16:2 1 16 0 1 9 0 A\nr.dat 16 1 16 0 4 15 0 B\n";
+    const uint8_t dat[] = {1, 0, 4, 0, 3, 0, 5, 0, 5, 0, 6, 0};
+    mem_files m = {.n = 0};
+    add_file(&m, "r.dat", dat, sizeof dat);
+    mc_import imp;
+    mc_diag d;
+    ASSERT_STATUS(read_text(hea, &m, &imp, &d), MC_OK);
+    ASSERT_EQ_INT(imp.streams[0].start_ns, -20000000);
+    ASSERT_EQ_INT(imp.start_unix_ns, MC_IMPORT_NO_TIME);
+    ASSERT_TRUE(mc_stream_info_get_attr(imp.streams[0].info, "wfdb_base_time") == NULL);
+    ASSERT_EQ_INT(imp.streams[1].start_ns, 0);
+    mc_session_info s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.subject, sizeof s.subject, "SKEW-1");
+    ASSERT_STATUS(mc_import_write(&imp, &s, 0, 0, mc_test_tmp_path("skew.h5"), &d), MC_OK);
+    mc_import_free(&imp);
 }
 
 /* ---- for tests/formats/wfdb_numpy_check.py ---- */
