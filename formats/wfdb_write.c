@@ -36,13 +36,44 @@ static void wfdb_units(const char *u, char out[64])
             *p = '_';
 }
 
-/* Gain and baseline so that the channel's finite range fills about 65000 of the 65535 codes
- * (-32768 stays free for NaN) and the baseline fits a header integer. The gain is rounded to the
- * 10 digits the header keeps, so that writer and reader use the same number. */
+/* Whether the channel's own device scale (gain, integer offset: a WFDB or EDF source's) puts
+ * every finite sample on an integer code in [-32767, 32767]: then writing with it loses nothing.
+ * Float32 samples land within a few thousandths of their code. */
+static int device_scale_fits(out_signal *o)
+{
+    const mc_import_stream *s = o->s;
+    const size_t ch = s->info->n_channels;
+    const double g = s->info->channels[o->channel].scale_gain;
+    const double b = s->info->channels[o->channel].scale_offset;
+    if (!(fabs(g) >= 1e-6 && fabs(g) <= 1e9) || b != nearbyint(b) || fabs(b) > 2e9)
+        return 0;
+    char text[32];
+    snprintf(text, sizeof text, "%.10g", g);
+    if (strtod(text, NULL) != g)
+        return 0;
+    for (int64_t i = 0; i < s->n_frames; i++) {
+        const double v = (double)s->data[(size_t)i * ch + o->channel];
+        if (!isfinite(v))
+            continue;
+        const double x = v * g + b;
+        if (!(fabs(x - nearbyint(x)) <= 0.02) || nearbyint(x) < -32767 || nearbyint(x) > 32767)
+            return 0;
+    }
+    o->gain = g;
+    o->baseline = (int64_t)b;
+    return 1;
+}
+
+/* Gain and baseline: the device's own when they fit (lossless), else so that the channel's
+ * finite range fills about 65000 of the 65535 codes (-32768 stays free for NaN) and the baseline
+ * fits a header integer. The gain is rounded to the 10 digits the header keeps, so that writer
+ * and reader use the same number. */
 static void choose_scale(out_signal *o)
 {
     const mc_import_stream *s = o->s;
     const size_t ch = s->info->n_channels;
+    if (device_scale_fits(o))
+        return;
     double lo = (double)INFINITY, hi = -(double)INFINITY;
     for (int64_t i = 0; i < s->n_frames; i++) {
         const double v = (double)s->data[(size_t)i * ch + o->channel];
@@ -73,7 +104,7 @@ static int16_t encode(const out_signal *o, double v)
 {
     if (!isfinite(v))
         return -32768;
-    const double x = nearbyint(v * o->gain) + (double)o->baseline;
+    const double x = nearbyint(v * o->gain + (double)o->baseline);
     return (int16_t)(x > 32767 ? 32767 : x < -32767 ? -32767 : x);
 }
 
