@@ -19,6 +19,12 @@
 /** Longest file name, units or description kept from a header line (bytes without the NUL). */
 #define MC_WFDB_TEXT_MAX 127
 
+/** Most signals a record may have (real records have at most a few hundred). */
+#define MC_WFDB_MAX_SIGNALS 4096
+
+/** Most gap rows an import may create (a master header of many tiny missing segments). */
+#define MC_WFDB_MAX_GAPS (1 << 20)
+
 /** One signal line of a header. */
 typedef struct mc_wfdb_signal {
     char file[MC_WFDB_TEXT_MAX + 1]; /* signal file name; "~" = no file (a layout's signal) */

@@ -227,10 +227,10 @@ static mc_status parse_record_line(const char *hname, const line_tokens *t, int6
                            (long long)ln);
     memcpy(h->name, name, sizeof h->name);
     int64_t nsig;
-    if (!parse_i64(t->tok[1], 0, 100000, &nsig))
+    if (!parse_i64(t->tok[1], 0, MC_WFDB_MAX_SIGNALS, &nsig))
         return mc_diag_set(d, MC_EFORMAT, -1, ln,
-                           "%s: line %lld: expected the number of signals (0..100000), got '%s'",
-                           hname, (long long)ln, t->tok[1]);
+                           "%s: line %lld: expected the number of signals (0..%d), got '%s'", hname,
+                           (long long)ln, MC_WFDB_MAX_SIGNALS, t->tok[1]);
     h->n_signals = (int)nsig;
     h->fs_hz = 250;
     if (t->n > 2) {

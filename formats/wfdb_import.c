@@ -16,7 +16,9 @@ enum { MAX_SAMPLES_PER_FRAME = 1 << 20, CHUNK_SAMPLES = 1 << 16 };
 typedef struct wfdb_stream {
     char description[MC_WFDB_TEXT_MAX + 1];
     int spf;
-    size_t index; /* in the import */
+    int64_t pending;            /* samples of a gap not yet appended (adjacent gaps merge) */
+    const char *pending_reason; /* static string */
+    size_t index;               /* in the import */
 } wfdb_stream;
 
 typedef struct wfdb_ctx {
@@ -26,7 +28,8 @@ typedef struct wfdb_ctx {
     const mc_wfdb_header *master;
     wfdb_stream *streams; /* [n_streams] */
     int n_streams;
-    int multi; /* a multi-segment record: short or missing segments become gaps */
+    int multi;         /* a multi-segment record: short or missing segments become gaps */
+    size_t n_gap_rows; /* gap rows created, bounded by MC_WFDB_MAX_GAPS */
 } wfdb_ctx;
 
 /* The UCUM form of the units WFDB headers use, else the header's text. */
@@ -107,7 +110,25 @@ static mc_status add_stream(wfdb_ctx *c, const mc_wfdb_header *h, int i, const c
     return st;
 }
 
-/* A gap of `frames` frames in the streams of `map` (or every stream when map is NULL). */
+/* Append stream j's pending gap: NaN rows and one gap row. */
+static mc_status flush_gap(wfdb_ctx *c, int j, mc_diag *d)
+{
+    wfdb_stream *w = &c->streams[j];
+    if (w->pending == 0)
+        return MC_OK;
+    if (++c->n_gap_rows > MC_WFDB_MAX_GAPS)
+        return mc_diag_set(d, MC_EFORMAT, -1, -1,
+                           "%s: more than %d gaps (missing or empty segments)", c->master->name,
+                           MC_WFDB_MAX_GAPS);
+    const int64_t n = w->pending;
+    w->pending = 0;
+    return mc_import_append_gap(c->imp, w->index, n, w->pending_reason, d);
+}
+
+/* A gap of `frames` frames in the streams of `map` (or every stream when map is NULL). Gaps are
+ * held back so that adjacent ones with the same reason become one row (a master header listing
+ * thousands of missing segments makes one gap, not thousands); data appended to a stream, or the
+ * end of the import, flushes them. */
 static mc_status gap_frames(wfdb_ctx *c, const int *map, int n_map, int64_t frames,
                             const char *reason, mc_diag *d)
 {
@@ -115,21 +136,25 @@ static mc_status gap_frames(wfdb_ctx *c, const int *map, int n_map, int64_t fram
         const int j = map ? map[k] : k;
         if (j < 0)
             continue;
-        const wfdb_stream *w = &c->streams[j];
-        if (frames > INT64_MAX / w->spf)
-            return mc_diag_set(d, MC_ENOMEM, -1, -1, "a gap of %lld frames is too long",
-                               (long long)frames);
-        mc_status st = mc_import_append_gap(c->imp, w->index, frames * w->spf, reason, d);
-        if (st != MC_OK)
-            return st;
+        wfdb_stream *w = &c->streams[j];
+        if (w->pending && strcmp(w->pending_reason, reason) != 0) {
+            mc_status st = flush_gap(c, j, d);
+            if (st != MC_OK)
+                return st;
+        }
+        if (frames > (INT64_MAX / 4 - w->pending) / w->spf)
+            return mc_diag_set(d, MC_ENOMEM, -1, -1, "%s: a gap of more than 2^61 samples",
+                               c->master->name);
+        w->pending += frames * w->spf;
+        w->pending_reason = reason;
     }
     return MC_OK;
 }
 
 /* The signals of one signal file of a segment: their indices in the header, decoded data. */
 typedef struct file_group {
-    int first, n;    /* signals first.. of the header that use this file (indices in idx) */
-    int *idx;        /* [n] signal indices */
+    int n;           /* signals of the header that use this file */
+    int *idx;        /* [n] their indices in header order (a part of one shared array) */
     int64_t spf_sum; /* samples per frame of all of them */
     uint8_t *buf;    /* file bytes (loader-owned, freed here) */
     size_t len;      /* bytes */
@@ -198,8 +223,10 @@ static mc_status decode_group(wfdb_ctx *c, const char *hname, const mc_wfdb_head
             }
             pos += spf;
             if (map[g->idx[k]] >= 0) {
-                st = mc_import_append(c->imp, c->streams[map[g->idx[k]]].index, m * spf, phys, NULL,
-                                      d);
+                st = flush_gap(c, map[g->idx[k]], d);
+                if (st == MC_OK)
+                    st = mc_import_append(c->imp, c->streams[map[g->idx[k]]].index, m * spf, phys,
+                                          NULL, d);
                 if (st != MC_OK)
                     break;
             }
@@ -290,7 +317,6 @@ static mc_status load_group(wfdb_ctx *c, const char *hname, const mc_wfdb_header
 static void free_groups(file_group *g, int n)
 {
     for (int i = 0; i < n && g; i++) {
-        free(g[i].idx);
         free(g[i].buf);
         free(g[i].flac);
     }
@@ -310,25 +336,34 @@ static mc_status read_segment(wfdb_ctx *c, const char *hname, const mc_wfdb_head
     mc_status st = MC_OK;
     if (!g)
         return mc_diag_set(d, MC_ENOMEM, -1, -1, "%s: out of memory", hname);
-    int *group_of = calloc((size_t)(h->n_signals ? h->n_signals : 1), sizeof *group_of);
-    if (!group_of) {
+    const size_t n_sig = (size_t)(h->n_signals ? h->n_signals : 1);
+    int *group_of = calloc(n_sig, sizeof *group_of), *first_of = calloc(n_sig, sizeof *first_of);
+    int *order = calloc(n_sig, sizeof *order);
+    if (!group_of || !first_of || !order) {
         free(g);
+        free(group_of);
+        free(first_of);
+        free(order);
         return mc_diag_set(d, MC_ENOMEM, -1, -1, "%s: out of memory", hname);
     }
+    /* Signals are at most MC_WFDB_MAX_SIGNALS, so the quadratic search stays cheap. */
     for (int i = 0; i < h->n_signals; i++) {
         int k = 0;
-        while (k < n_groups && strcmp(h->signals[g[k].idx[0]].file, h->signals[i].file) != 0)
+        while (k < n_groups && strcmp(h->signals[first_of[k]].file, h->signals[i].file) != 0)
             k++;
-        if (k == n_groups) {
-            g[k].idx = calloc((size_t)h->n_signals, sizeof *g[k].idx);
-            if (!g[k].idx) {
-                st = mc_diag_set(d, MC_ENOMEM, -1, -1, "%s: out of memory", hname);
-                goto done;
-            }
-            n_groups++;
-        }
-        g[k].idx[g[k].n++] = i;
+        if (k == n_groups)
+            first_of[n_groups++] = i;
+        g[k].n++;
         group_of[i] = k;
+    }
+    for (int k = 0, at = 0; k < n_groups; k++) {
+        g[k].idx = order + at;
+        at += g[k].n;
+        g[k].n = 0;
+    }
+    for (int i = 0; i < h->n_signals; i++) {
+        file_group *fg = &g[group_of[i]];
+        fg->idx[fg->n++] = i;
     }
     int64_t shortest = -1;
     for (int k = 0; k < n_groups; k++) {
@@ -402,6 +437,8 @@ static mc_status read_segment(wfdb_ctx *c, const char *hname, const mc_wfdb_head
 done:
     free(own_map);
     free(group_of);
+    free(first_of);
+    free(order);
     free_groups(g, n_groups);
     return st;
 }
@@ -572,6 +609,8 @@ mc_status mc_wfdb_read(const char *hea_name, const uint8_t *hea, size_t len, mc_
         else
             st = read_segment(&c, base, &h, NULL, h.n_frames > 0 ? h.n_frames : -1, d);
     }
+    for (int j = 0; j < c.n_streams && st == MC_OK; j++)
+        st = flush_gap(&c, j, d);
     free(c.streams);
     mc_wfdb_header_free(&h);
     return st;

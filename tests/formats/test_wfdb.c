@@ -565,6 +565,26 @@ TEST(multisegment_gaps_and_layout)
     ASSERT_EQ_INT(imp.streams[0].n_gaps, 1);
     ASSERT_STR_EQ(imp.streams[0].gaps[0].reason, "wfdb truncated");
     mc_import_free(&imp);
+
+    /* Adjacent gaps with one reason make one row: sa, "~" 2, two missing segments (3 + 4), sb. */
+    const char *m4 = "r/5 1 10 15\nsa 3\n~ 2\ngone1 3\ngone2 4\nsb 3\n";
+    const uint8_t da3[] = {1, 0, 2, 0, 3, 0};
+    const char *sa3 = "sa 1 10 3\nsa.dat 16 1 16 0 1 6 0 S\n";
+    m3.e[0].data = (const uint8_t *)sa3;
+    m3.e[0].len = strlen(sa3);
+    m3.e[1].data = da3;
+    m3.e[1].len = sizeof da3;
+    ASSERT_STATUS(read_text(m4, &m3, &imp, &d), MC_OK);
+    const mc_import_stream *s4 = &imp.streams[0];
+    ASSERT_EQ_INT(s4->n_frames, 15);
+    ASSERT_EQ_INT(s4->n_gaps, 2);
+    ASSERT_EQ_INT(s4->gaps[0].first_index, 3);
+    ASSERT_EQ_INT(s4->gaps[0].n_missing, 2);
+    ASSERT_EQ_INT(s4->gaps[1].first_index, 5);
+    ASSERT_EQ_INT(s4->gaps[1].n_missing, 7);
+    ASSERT_STR_EQ(s4->gaps[1].reason, "missing segment");
+    ASSERT_NEAR_F(s4->data[12], 4, 0);
+    mc_import_free(&imp);
 }
 
 TEST(truncated_and_huge)
