@@ -78,7 +78,7 @@ typedef struct mc_wfdb_header {
 MC_NODISCARD mc_status mc_wfdb_header_parse(const char *name, const uint8_t *text, size_t len,
                                             mc_wfdb_header *out, mc_diag *d);
 
-/** Release a parsed header. NULL is a no-op. */
+/** Release a parsed header. NULL is a no-op. Thread: one per header. */
 void mc_wfdb_header_free(mc_wfdb_header *h);
 
 /** Whether a format code is one of the decoders here (0, 8, 16, 24, 32, 61, 80, 160, 212, 310,
@@ -96,7 +96,7 @@ int64_t mc_wfdb_samples_in(int format, size_t len);
 
 /** Decode samples [first, first + n) of the interleaved sample sequence of a non-FLAC signal file
  *  (after its byte offset), as raw ADC values. Format 8 gives the raw first differences (the caller
- *  sums them per signal from init_value). Pure, bounded: never reads past `len`.
+ *  sums them per signal from init_value). Pure, bounded: never reads past `len`. Thread: any.
  *  @param out [n]
  *  @return the number of samples decoded (fewer than n when the bytes end) */
 size_t mc_wfdb_decode(int format, const uint8_t *buf, size_t len, int64_t first, size_t n,

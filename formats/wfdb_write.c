@@ -94,6 +94,8 @@ static void choose_scale(out_signal *o)
     double gain = 65000 / span;
     if (fabs(mid) * gain > 2e9)
         gain = 2e9 / fabs(mid);
+    if (gain > 1e15) /* a range below 1e-10 units: readers refuse gains past 1e20 */
+        gain = 1e15;
     char text[32];
     snprintf(text, sizeof text, "%.10g", gain);
     o->gain = strtod(text, NULL);
