@@ -478,12 +478,24 @@ TEST(flac_mixedsignals)
     ASSERT_EQ_INT(imp.n_streams, 6);
     static const char *const names[] = {"II", "III", "V", "ABP", "Pleth", "Resp"};
     static const int spf[] = {4, 4, 4, 2, 2, 1};
+    /* Invalid samples (-32768) as decoded here: the ECG leads start with 256 invalid frames. */
+    static const int invalid[] = {1024, 1024, 1024, 192, 0, 0};
     for (int k = 0; k < 6; k++) {
         const mc_import_stream *s = &imp.streams[k];
         ASSERT_STR_EQ(s->info->name, names[k]);
         ASSERT_NEAR_F(s->info->rate_hz, 62.4725 * spf[k], 1e-9);
         ASSERT_EQ_INT(s->n_frames, 14400 * spf[k]); /* 230.5 s */
+        int nan = 0;
+        for (int64_t i = 0; i < s->n_frames; i++)
+            nan += isnan(s->data[i]);
+        ASSERT_EQ_INT(nan, invalid[k]);
     }
+    for (int i = 0; i < 1024; i++)
+        ASSERT_TRUE(isnan(imp.streams[0].data[i]));
+    ASSERT_TRUE(!isnan(imp.streams[0].data[1024]));
+    /* The header's initial values (0) are the first samples of Pleth and Resp. */
+    ASSERT_NEAR_F(imp.streams[4].data[0], 0, 0);
+    ASSERT_NEAR_F(imp.streams[5].data[0], (0 - 2) / 4093.0, 1e-7);
     ASSERT_NEAR_F(imp.streams[0].info->rate_hz, 249.89, 0.001);
     ASSERT_STR_EQ(imp.streams[3].info->channels[0].unit, "mm[Hg]");
     ASSERT_STR_EQ(imp.streams[5].info->channels[0].unit, "Ohm");
