@@ -191,6 +191,10 @@ TEST(header_malformed)
         {"rec/1 1 250 10\n../etc 5\n", 2, "plain record name"},
         {"rec/0 1 250\n", 1, "segment count"},
         {"rec 1 250000 10\nr.dat 16x8\n", 2, "above 1 MHz"},
+        {"rec 1 250 10\nr.dat 16 1e-30\n", 2, "gain"},
+        {"rec 5000 250 10\n", 1, "number of signals"},
+        {"rec 1 250 10\nr.dat 16:-1\n", 2, "skew"},
+        {"rec 1 250 10 1:2:3 1/1/2000 extra\n", 1, "unexpected"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         mc_wfdb_header h;
