@@ -287,8 +287,11 @@ static mc_status load_group(wfdb_ctx *c, const char *hname, const mc_wfdb_header
             g->missing = 1;
             return MC_OK;
         }
-        return mc_diag_set(d, st, -1, s0->line, "%s: line %lld: cannot read the signal file: %s",
-                           hname, (long long)s0->line, ld.message);
+        /* A loader refusal (a name that climbs out of the record's folder) is the header's
+         * fault. */
+        return mc_diag_set(d, st == MC_EINVAL ? MC_EFORMAT : st, -1, s0->line,
+                           "%s: line %lld: cannot read the signal file: %s", hname,
+                           (long long)s0->line, ld.message);
     }
     const size_t off = s0->byte_offset < (int64_t)g->len ? (size_t)s0->byte_offset : g->len;
     if (s0->format >= 500) {

@@ -648,6 +648,24 @@ TEST(truncated_and_huge)
     mc_import_free(&imp);
 }
 
+TEST(signal_file_outside_the_folder)
+{
+    /* The real loader refuses a signal file that climbs out of the header's folder. */
+    const char *hea_path = mc_test_tmp_path("up.hea");
+    FILE *f = fopen(hea_path, "w");
+    ASSERT_TRUE(f != NULL);
+    fputs("up 1 10 1\n../up.dat 16\n", f);
+    ASSERT_EQ_INT(fclose(f), 0);
+    mc_import imp;
+    mc_import_init(&imp);
+    mc_diag d;
+    mc_diag_clear(&d);
+    ASSERT_STATUS(mc_wfdb_import(hea_path, &imp, &d), MC_EFORMAT);
+    ASSERT_EQ_INT(d.line, 2);
+    ASSERT_TRUE(strstr(d.message, "beside") != NULL);
+    mc_import_free(&imp);
+}
+
 TEST(bad_checksum_and_formats)
 {
     const char *hea = "r 1 10 3\nr.dat 16 1 16 0 1 7 0 S\n"; /* 1 + 2 + 3 = 6, not 7 */
