@@ -603,7 +603,9 @@ static int next_content_line(const uint8_t *head, size_t n, size_t *pos, size_t 
         if (k < end && head[k] != '#') {
             *start = k;
             *len = end - k;
-            return j < n; /* a line cut by the end of `head` is not trusted */
+            /* A line cut by the end of a full 4096-byte head is not trusted; a shorter head is
+             * the whole file. */
+            return j < n || n < 4096;
         }
         i = j + 1;
     }

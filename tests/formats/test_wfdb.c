@@ -707,6 +707,9 @@ TEST(detect)
     ASSERT_EQ_INT(mc_wfdb_detect((const uint8_t *)edf, strlen(edf), "x.edf"), 0);
     const char *ini = "[GeneralInfo]\nDevice=\"NIRScout\"\n";
     ASSERT_EQ_INT(mc_wfdb_detect((const uint8_t *)ini, strlen(ini), "x.hdr"), 0);
+    /* A whole file without a final newline. */
+    const char *one = "r 1 10 3\nr.dat 16";
+    ASSERT_EQ_INT(mc_wfdb_detect((const uint8_t *)one, strlen(one), "x"), 1);
     const char *words = "hello 3 world\nfoo bar\n";
     ASSERT_EQ_INT(mc_wfdb_detect((const uint8_t *)words, strlen(words), "notes.txt"), 0);
 }
