@@ -145,11 +145,18 @@ static int frame_rate(const mc_import *rec, double *fs)
     return 0;
 }
 
+/* Write the samples frame by frame through a 64 KiB buffer; fills each signal's init and sum. */
 static mc_status write_dat(FILE *f, out_signal *sig, size_t n_sig, int64_t n_frames, mc_diag *d,
                            const char *name)
 {
-    for (int64_t fr = 0; fr < n_frames; fr++) {
-        for (size_t k = 0; k < n_sig; k++) {
+    enum { BUF = 1 << 16 };
+    uint8_t *buf = malloc(BUF);
+    if (!buf)
+        return mc_diag_set(d, MC_ENOMEM, -1, -1, "%s: out of memory", name);
+    size_t used = 0;
+    mc_status st = MC_OK;
+    for (int64_t fr = 0; fr < n_frames && st == MC_OK; fr++) {
+        for (size_t k = 0; k < n_sig && st == MC_OK; k++) {
             out_signal *o = &sig[k];
             const size_t ch = o->s->info->n_channels;
             for (int j = 0; j < o->spf; j++) {
@@ -161,14 +168,23 @@ static mc_status write_dat(FILE *f, out_signal *sig, size_t n_sig, int64_t n_fra
                 if (fr == 0 && j == 0)
                     o->init = x;
                 o->sum = (uint16_t)(o->sum + (uint16_t)x);
-                const uint8_t b[2] = {(uint8_t)((uint16_t)x & 0xFF), (uint8_t)((uint16_t)x >> 8)};
-                if (fwrite(b, 1, 2, f) != 2)
-                    return mc_diag_set(d, MC_EIO, -1, -1, "%s: write failed: %s", name,
-                                       strerror(errno));
+                buf[used++] = (uint8_t)((uint16_t)x & 0xFF);
+                buf[used++] = (uint8_t)((uint16_t)x >> 8);
+                if (used == BUF) {
+                    if (fwrite(buf, 1, used, f) != used) {
+                        st = mc_diag_set(d, MC_EIO, -1, -1, "%s: write failed: %s", name,
+                                         strerror(errno));
+                        break;
+                    }
+                    used = 0;
+                }
             }
         }
     }
-    return MC_OK;
+    if (st == MC_OK && used && fwrite(buf, 1, used, f) != used)
+        st = mc_diag_set(d, MC_EIO, -1, -1, "%s: write failed: %s", name, strerror(errno));
+    free(buf);
+    return st;
 }
 
 mc_status mc_wfdb_write(const mc_import *rec, const char *path, mc_diag *d)
