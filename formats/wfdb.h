@@ -118,10 +118,20 @@ int mc_wfdb_detect(const uint8_t *head, size_t n, const char *name);
 
 /** Import a record from its header bytes; signal files and segment headers come from `load`
  *  (called with `ctx` and names relative to the header). Thread: one per import. Allocates.
- *  Rules: a single-segment signal file shorter than the header says gives the frames it holds
- *  (the stream attribute wfdb_truncated says how many were missing); in a multi-segment record a
- *  short, missing or `~` segment becomes NaN rows recorded as gaps (so that later segments keep
- *  their time). A checksum that does not match a complete signal is an error.
+ *  Rules:
+ *  - one stream per signal, named after its description (signal_<i> when empty), rate = samples
+ *    per frame x frame rate, units in UCUM where obvious (mmHg -> mm[Hg]), gain and baseline as
+ *    the channel's scale; attributes wfdb_record, wfdb_signal, wfdb_format, ... ;
+ *  - start_unix_ns from base time and date (read as UTC: WFDB gives no zone); a time without a
+ *    date leaves it unknown and is kept as the attribute wfdb_base_time; a skew moves the
+ *    signal's start_ns earlier;
+ *  - '#' comments are not imported (they may hold age, sex or diagnoses);
+ *  - a single-segment signal file shorter than the header says gives the frames it holds (the
+ *    stream attribute wfdb_truncated says so); in a multi-segment record a short, missing or `~`
+ *    segment becomes NaN rows and a gap ("wfdb truncated", "missing segment", "wfdb gap",
+ *    "wfdb signal absent"; adjacent gaps with one reason make one row), so that later segments
+ *    keep their time; a missing variable-layout header is an error (it lists the signals);
+ *  - a checksum that does not match a complete signal is an error.
  *  @param hea_name the header's file name (for messages and out->source)
  *  @return MC_OK; MC_EFORMAT; MC_ENOTFOUND (a single-segment record's signal file); MC_ENOMEM
  *          (also: past out->limit_bytes); MC_EIO */
