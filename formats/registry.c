@@ -8,6 +8,7 @@
 
 #include "formats/csv_export.h"
 #include "formats/edf.h"
+#include "formats/wfdb.h"
 
 /* Readers that take no settings from the mapping file. */
 #define PLAIN_READER(fn)                                                                           \
@@ -18,10 +19,13 @@
         return fn(path, out, d);                                                                   \
     }
 PLAIN_READER(mc_edf_import)
+PLAIN_READER(mc_wfdb_import)
 
 static const mc_import_format imports[] = {
     {"edf", "EDF, EDF+ (C and D, annotations as events) and BDF", mc_edf_detect,
      mc_edf_import_entry},
+    {"wfdb", "PhysioNet WFDB record (.hea; formats 8-311, FLAC 508-524, multi-segment)",
+     mc_wfdb_detect, mc_wfdb_import_entry},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -32,6 +36,8 @@ static const mc_export_format exports[] = {
      mc_csv_write_wide},
     {"edf", ".edf", "EDF+C, 16 bits per channel over its range, events as annotations",
      mc_edf_write},
+    {"wfdb", ".hea", "WFDB record, format 16 (.hea + .dat), samples per frame for mixed rates",
+     mc_wfdb_write},
 };
 
 const mc_import_format *mc_import_formats(size_t *n)

@@ -106,7 +106,7 @@ TEST(written_file_reads_back)
     const float sp[3] = {97, 98, 96};
     const int64_t ts[3] = {0, 1100000000LL, 3000000000LL};
     ASSERT_STATUS(mc_import_append(&imp, b, 3, sp, ts, NULL), MC_OK);
-    mc_event ev = {.t_ns = 5000000000LL, .value = NAN};
+    mc_event ev = {.t_ns = 5000000000LL, .value = (double)NAN};
     snprintf(ev.kind, sizeof ev.kind, "note");
     snprintf(ev.text, sizeof ev.text, "annotation");
     ASSERT_STATUS(mc_import_add_event(&imp, &ev, NULL), MC_OK);

@@ -140,10 +140,8 @@ def read_wfdb_212(hea, dat):
 def test_wfdb_v102s_hr_vs_ecg():
     hea = data_path("ppg/wfdb/v102s.hea")
     fs, sig = read_wfdb_212(hea, data_path("ppg/wfdb/v102s.dat"))
-    out = os.path.join(TMP, "v102s.h5")
-    write_session(out, "CINC2015-V102", "alarm", [
-        dict(name="pleth_finger", modality="ppg", rate_hz=fs, channels=[("pleth", "NU")],
-             data=sig["PLETH"])])
+    # The session file is mcirc's own import of the record (the ECG truth is read here).
+    out = mcirc_import("ppg/wfdb/v102s.hea", name="v102s")
     # Lead II of this record (a false ventricular-tachycardia alarm) is noisy; lead V is clean.
     # Its pleth is a monitor waveform of modest quality (median sqi 0.6): windows the analyser
     # accepts (hr OK) are compared.
@@ -204,6 +202,33 @@ def streams_of(path):
         root = dict(f.attrs)
         events = f["events"][:] if "events" in f else []
     return out, root, events
+
+
+def test_import_wfdb():
+    """WFDB: v102s (format 212, 4 signals at 250 Hz, 75 000 samples, values equal to an
+    independent decoding here), 041s (multi-segment, 212x4: ECG at 500 Hz, 16 s, base time),
+    mixedsignals (FLAC 516, three rates)."""
+    st, root, _ = streams_of(mcirc_import("ppg/wfdb/v102s.hea"))
+    check(sorted(st) == ["II", "PLETH", "RESP", "V"], f"v102s streams {sorted(st)}")
+    fs, sig = read_wfdb_212(data_path("ppg/wfdb/v102s.hea"), data_path("ppg/wfdb/v102s.dat"))
+    for name, (x, rate, attrs) in st.items():
+        check(rate == 250 and x.shape == (75000, 1), f"v102s {name}: {rate} Hz {x.shape}")
+        want = sig[name].astype(np.float32)
+        ok = np.isfinite(x[:, 0])
+        check(np.array_equal(x[ok, 0], want[ok]), f"v102s {name}: values differ")
+    check(st["PLETH"][2]["modality"] == "ppg", "PLETH not guessed as ppg")
+
+    st, root, _ = streams_of(mcirc_import("ppg/wfdb/041s/041s.hea"))
+    check(len(st) == 7, f"041s: {len(st)} streams")
+    check(st["I"][1] == 500 and st["I"][0].shape[0] == 8000, "041s ECG I: 500 Hz, 8000 samples")
+    check(st["PLETH"][1] == 125 and st["PLETH"][0].shape[0] == 2000, "041s PLETH 125 Hz x 2000")
+    check(str(root["start_utc"]).startswith("1994-10-26T08:26:04"), f"start {root['start_utc']}")
+
+    st, _, _ = streams_of(mcirc_import("ppg/wfdb/mixedsignals/mixedsignals.hea"))
+    rates = np.array(sorted({v[1] for v in st.values()}))
+    check(len(st) == 6 and np.allclose(rates, [62.4725, 124.945, 249.89], rtol=1e-9),
+          f"mixedsignals rates {rates}")
+    check(st["Pleth"][0].shape[0] == 28800, f"Pleth samples {st['Pleth'][0].shape[0]}")
 
 
 def test_import_edf():
