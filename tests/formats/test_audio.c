@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/formats/test_audio.c: the audio importer and exporter (formats/audio.h) on files made
+ * here with libsndfile (known integer codes and sines in every container), crafted malformed
+ * headers, round trips import -> export -> import, and sndfile-info reading our exports. */
+#include <math.h>
+#include <sndfile.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "formats/audio.h"
+#include "tests/harness.h"
+#include "tests/util.h"
+
+enum { RATE = 250, FRAMES = 1000, CH = 3 };
+
+/* The 16-bit code of channel c at frame f: covers negative, positive and both extremes. */
+static int code16(int f, int c)
+{
+    if (f == 0)
+        return c == 0 ? -32768 : 32767;
+    return ((f * 37 + c * 9001) % 65536) - 32768;
+}
+
+/* Write a file with libsndfile: integer codes (bits 16 or 24: the codes are scaled to the 32-bit
+ * ints libsndfile takes) or floats; optional comment. */
+static void write_codes(const char *path, int format, int channels, int frames, int bits,
+                        const char *comment)
+{
+    SF_INFO info = {.samplerate = RATE, .channels = channels, .format = format};
+    SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
+    if (!sf)
+        fprintf(stderr, "%s: %s\n", path, sf_strerror(NULL));
+    ASSERT_TRUE(sf != NULL);
+    if (comment)
+        ASSERT_EQ_INT(sf_set_string(sf, SF_STR_COMMENT, comment), 0);
+    int *v = calloc((size_t)frames * channels, sizeof *v);
+    ASSERT_TRUE(v != NULL);
+    for (int f = 0; f < frames; f++)
+        for (int c = 0; c < channels; c++)
+            v[f * channels + c] = bits == 24 ? code16(f, c) * 256 * 256 : code16(f, c) * 65536;
+    ASSERT_EQ_INT(sf_writef_int(sf, v, frames), frames);
+    ASSERT_EQ_INT(sf_close(sf), 0);
+    free(v);
+}
+
+static float sine(int f, int c)
+{
+    return (float)(2.5 * sin(2 * M_PI * 10.0 * f / RATE + c) + 100.0 * c);
+}
+
+static void write_floats(const char *path, int format)
+{
+    SF_INFO info = {.samplerate = RATE, .channels = CH, .format = format};
+    SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
+    ASSERT_TRUE(sf != NULL);
+    float v[FRAMES * CH];
+    for (int f = 0; f < FRAMES; f++)
+        for (int c = 0; c < CH; c++)
+            v[f * CH + c] = sine(f, c);
+    ASSERT_EQ_INT(sf_writef_float(sf, v, FRAMES), FRAMES);
+    ASSERT_EQ_INT(sf_close(sf), 0);
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+    uint8_t *buf;
+    ASSERT_STATUS(mc_read_whole_file(path, (size_t)1 << 30, &buf, len, NULL), MC_OK);
+    return buf;
+}
+
+/* The import of a file both ways (path and bytes) must agree; returns the path's. */
+static mc_status import_both(const char *path, mc_import *imp, mc_diag *d)
+{
+    mc_import_init(imp);
+    mc_status st = mc_audio_import(path, imp, d);
+    size_t len;
+    uint8_t *buf = slurp(path, &len);
+    mc_import mem;
+    mc_import_init(&mem);
+    mc_diag d2;
+    ASSERT_STATUS(mc_audio_read(buf, len, path, NULL, &mem, &d2), st);
+    if (st == MC_OK) {
+        ASSERT_EQ_INT(mem.n_streams, imp->n_streams);
+        for (size_t i = 0; i < mem.n_streams; i++) {
+            ASSERT_EQ_INT(mem.streams[i].n_frames, imp->streams[i].n_frames);
+            ASSERT_TRUE(memcmp(mem.streams[i].data, imp->streams[i].data,
+                               (size_t)mem.streams[i].n_frames * mem.streams[i].info->n_channels *
+                                   sizeof(float)) == 0);
+        }
+        ASSERT_STR_EQ(mem.format, imp->format);
+        ASSERT_STR_EQ(mem.source, imp->source);
+    }
+    mc_import_free(&mem);
+    free(buf);
+    return st;
+}
+
+TEST(detect)
+{
+    const uint8_t wav[] = "RIFF\x24\0\0\0WAVEfmt ";
+    const uint8_t rf64[] = "RF64\xff\xff\xff\xffWAVEds64";
+    const uint8_t flac[] = "fLaC\0\0\0\x22\x10\0\x10\0";
+    const uint8_t caf[] = "caff\0\x01\0\0desc";
+    const uint8_t aiff[] = "FORM\0\0\0\x30"
+                           "AIFFCOMM";
+    const uint8_t w64[] = {'r',  'i',  'f',  'f',  0x2E, 0x91, 0xCF, 0x11, 0xA5, 0xD6,
+                           0x28, 0xDB, 0x04, 0xC1, 0x00, 0x00, 0,    0,    0,    0};
+    const uint8_t csv[] = "Time [s], PLETH\n0,1\n";
+    const uint8_t form[] = "FORM\0\0\0\x30"
+                           "ILBMBMHD"; /* an IFF picture, not sound */
+    ASSERT_EQ_INT(mc_audio_detect(wav, sizeof wav - 1, "x.dat"), 1);
+    ASSERT_EQ_INT(mc_audio_detect(rf64, sizeof rf64 - 1, NULL), 1);
+    ASSERT_EQ_INT(mc_audio_detect(flac, sizeof flac - 1, NULL), 1);
+    ASSERT_EQ_INT(mc_audio_detect(caf, sizeof caf - 1, NULL), 1);
+    ASSERT_EQ_INT(mc_audio_detect(aiff, sizeof aiff - 1, NULL), 1);
+    ASSERT_EQ_INT(mc_audio_detect(w64, sizeof w64, NULL), 1);
+    ASSERT_EQ_INT(mc_audio_detect(csv, sizeof csv - 1, "x.wav"), 0); /* content first */
+    ASSERT_EQ_INT(mc_audio_detect(form, sizeof form - 1, NULL), 0);
+    ASSERT_EQ_INT(mc_audio_detect(NULL, 0, "REC.FLAC"), 1);
+    ASSERT_EQ_INT(mc_audio_detect(NULL, 0, "rec.csv"), 0);
+    ASSERT_EQ_INT(mc_audio_detect(wav, 4, NULL), 0);
+}
+
+/* Every container: 3 channels of known 16-bit codes come back as exactly those codes, one
+ * stream per channel named ch1..ch3 at 250 Hz with 1000 frames. */
+TEST(containers_keep_integer_codes)
+{
+    static const struct {
+        int format;
+        const char *ext, *name;
+    } cases[] = {
+        {SF_FORMAT_WAV | SF_FORMAT_PCM_16, "wav", "wav"},
+        {SF_FORMAT_W64 | SF_FORMAT_PCM_16, "w64", "w64"},
+        {SF_FORMAT_RF64 | SF_FORMAT_PCM_16, "rf64", "rf64"},
+        {SF_FORMAT_CAF | SF_FORMAT_PCM_16, "caf", "caf"},
+        {SF_FORMAT_FLAC | SF_FORMAT_PCM_16, "flac", "flac"},
+        {SF_FORMAT_AIFF | SF_FORMAT_PCM_16, "aiff", "aiff"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "codes.%s", cases[i].ext);
+        const char *path = mc_test_tmp_path(name);
+        write_codes(path, cases[i].format, CH, FRAMES, 16, NULL);
+        mc_import imp;
+        mc_diag d;
+        ASSERT_STATUS(import_both(path, &imp, &d), MC_OK);
+        ASSERT_STR_EQ(imp.format, cases[i].name);
+        ASSERT_STR_EQ(imp.source, name);
+        ASSERT_EQ_INT(imp.n_streams, CH);
+        for (int c = 0; c < CH; c++) {
+            const mc_import_stream *s = &imp.streams[c];
+            char want[8];
+            snprintf(want, sizeof want, "ch%d", c + 1);
+            ASSERT_STR_EQ(s->info->name, want);
+            ASSERT_EQ_INT(s->info->n_channels, 1);
+            ASSERT_STR_EQ(s->info->channels[0].unit, "a.u.");
+            ASSERT_NEAR_F(s->info->rate_hz, RATE, 0);
+            ASSERT_EQ_INT(s->info->modality, MC_MODALITY_OTHER);
+            ASSERT_EQ_INT(s->n_frames, FRAMES);
+            ASSERT_EQ_INT(s->start_ns, 0);
+            for (int f = 0; f < FRAMES; f++)
+                if (s->data[f] != (float)code16(f, c)) {
+                    fprintf(stderr, "%s ch%d frame %d: %g != %d\n", name, c, f, (double)s->data[f],
+                            code16(f, c));
+                    ASSERT_TRUE(0);
+                }
+        }
+        ASSERT_EQ_INT(imp.streams[0].data[0], -32768);
+        ASSERT_EQ_INT(imp.streams[1].data[0], 32767);
+        mc_import_free(&imp);
+    }
+}
+
+/* 24-bit codes (FLAC and WAV) are kept exactly too, up to +-2^23. */
+TEST(pcm24_codes_exact)
+{
+    const int formats[] = {SF_FORMAT_WAV | SF_FORMAT_PCM_24, SF_FORMAT_FLAC | SF_FORMAT_PCM_24};
+    for (int i = 0; i < 2; i++) {
+        const char *path = mc_test_tmp_path(i ? "c24.flac" : "c24.wav");
+        write_codes(path, formats[i], 2, 100, 24, NULL);
+        mc_import imp;
+        ASSERT_STATUS(import_both(path, &imp, NULL), MC_OK);
+        ASSERT_EQ_INT(imp.streams[0].data[0], -32768 * 256); /* -2^23 */
+        ASSERT_EQ_INT(imp.streams[1].data[0], 32767 * 256);
+        for (int f = 0; f < 100; f++)
+            ASSERT_EQ_INT(imp.streams[1].data[f], code16(f, 1) * 256);
+        mc_import_free(&imp);
+    }
+}
+
+/* Float files keep their values, including values beyond +-1, in every float container. */
+TEST(float_files_keep_values)
+{
+    const int formats[] = {SF_FORMAT_WAV | SF_FORMAT_FLOAT, SF_FORMAT_W64 | SF_FORMAT_FLOAT,
+                           SF_FORMAT_RF64 | SF_FORMAT_FLOAT, SF_FORMAT_CAF | SF_FORMAT_FLOAT,
+                           SF_FORMAT_AIFF | SF_FORMAT_FLOAT};
+    const char *names[] = {"f.wav", "f.w64", "f.rf64", "f.caf", "f.aiff"};
+    for (int i = 0; i < 5; i++) {
+        const char *path = mc_test_tmp_path(names[i]);
+        write_floats(path, formats[i]);
+        mc_import imp;
+        ASSERT_STATUS(import_both(path, &imp, NULL), MC_OK);
+        ASSERT_EQ_INT(imp.n_streams, CH);
+        for (int c = 0; c < CH; c++) {
+            ASSERT_EQ_INT(imp.streams[c].n_frames, FRAMES);
+            for (int f = 0; f < FRAMES; f++)
+                ASSERT_TRUE(imp.streams[c].data[f] == sine(f, c));
+        }
+        ASSERT_NEAR_F(imp.streams[2].data[0], 200 + 2.5 * sin(2), 1e-4);
+        mc_import_free(&imp);
+    }
+}
+
+/* physical = gain * code + offset, exactly, with the caller's names, units and modality. */
+TEST(calibration_exact_on_codes)
+{
+    const char *path = mc_test_tmp_path("cal.wav");
+    write_codes(path, SF_FORMAT_WAV | SF_FORMAT_PCM_16, CH, FRAMES, 16, NULL);
+    mc_audio_calibration cal[2] = {mc_audio_calibration_default(), mc_audio_calibration_default()};
+    cal[0].gain = 0.5, cal[0].offset = -3, cal[0].unit = "mm[Hg]", cal[0].name = "ABP art";
+    cal[1].gain = 0.25, cal[1].unit = "PU", cal[1].modality = "ldf";
+    mc_audio_read_opts o = mc_audio_read_opts_default();
+    o.cal = cal, o.n_cal = 2;
+    mc_import imp;
+    mc_import_init(&imp);
+    ASSERT_STATUS(mc_audio_read_file(path, &o, &imp, NULL), MC_OK);
+    ASSERT_EQ_INT(imp.n_streams, 3);
+    ASSERT_STR_EQ(imp.streams[0].info->name, "ABP_art");
+    ASSERT_STR_EQ(imp.streams[0].info->channels[0].unit, "mm[Hg]");
+    ASSERT_NEAR_F(imp.streams[0].info->channels[0].scale_gain, 2, 0);
+    ASSERT_NEAR_F(imp.streams[0].info->channels[0].scale_offset, 6, 0);
+    ASSERT_STR_EQ(imp.streams[1].info->name, "ch2");
+    ASSERT_EQ_INT(imp.streams[1].info->modality, MC_MODALITY_LDF);
+    ASSERT_STR_EQ(imp.streams[2].info->channels[0].unit, "a.u.");
+    for (int f = 0; f < FRAMES; f++) {
+        ASSERT_TRUE(imp.streams[0].data[f] == (float)(0.5 * code16(f, 0) - 3));
+        ASSERT_TRUE(imp.streams[1].data[f] == (float)(0.25 * code16(f, 1)));
+        ASSERT_TRUE(imp.streams[2].data[f] == (float)code16(f, 2));
+    }
+    ASSERT_NEAR_F(imp.streams[0].data[0], -16387, 0); /* 0.5 * -32768 - 3 */
+    mc_import_free(&imp);
+
+    mc_diag d;
+    cal[1].gain = 0;
+    mc_import_init(&imp);
+    ASSERT_STATUS(mc_audio_read_file(path, &o, &imp, &d), MC_EINVAL);
+    ASSERT_TRUE(strstr(d.message, "channel 2") != NULL);
+    mc_import_free(&imp);
+    cal[1].gain = 1, cal[1].modality = "ecg";
+    mc_import_init(&imp);
+    ASSERT_STATUS(mc_audio_read_file(path, &o, &imp, &d), MC_EINVAL);
+    ASSERT_TRUE(strstr(d.message, "ecg") != NULL);
+    mc_import_free(&imp);
+}
+
+/* ---- round trips ---------------------------------------------------------------------- */
+
+/* Three streams at 250 Hz: a 2-channel PPG (a NaN, a +Inf), an LDF stream starting 10 samples
+ * later and shorter, and a constant channel with a unit that needs escaping. */
+static void make_recording(mc_import *rec)
+{
+    mc_import_init(rec);
+    rec->start_unix_ns = INT64_C(1700000000123456789);
+    const mc_channel_info ppg_ch[2] = {{"red", "a.u.", 1, 0},
+                                       {"ir",
+                                        "\xc2\xb5"
+                                        "A %=",
+                                        1, 0}};
+    const mc_stream_info ppg = {.name = "ppg_finger",
+                                .modality = MC_MODALITY_PPG,
+                                .n_channels = 2,
+                                .channels = ppg_ch,
+                                .rate_hz = RATE};
+    const mc_channel_info ldf_ch[1] = {{"perfusion", "PU", 1, 0}};
+    const mc_stream_info ldf = {.name = "ldf",
+                                .modality = MC_MODALITY_LDF,
+                                .n_channels = 1,
+                                .channels = ldf_ch,
+                                .rate_hz = RATE};
+    const mc_channel_info co2_ch[1] = {{"tcpco2", "mm[Hg]", 1, 0}};
+    const mc_stream_info co2 = {.name = "pco2",
+                                .modality = MC_MODALITY_PCO2,
+                                .n_channels = 1,
+                                .channels = co2_ch,
+                                .rate_hz = RATE};
+    ASSERT_STATUS(mc_import_add_stream(rec, &ppg, 1000000000, NULL, NULL), MC_OK);
+    ASSERT_STATUS(mc_import_add_stream(rec, &ldf, 1040000000, NULL, NULL), MC_OK);
+    ASSERT_STATUS(mc_import_add_stream(rec, &co2, 1000000000, NULL, NULL), MC_OK);
+    float v[FRAMES * 2];
+    for (int f = 0; f < FRAMES; f++) {
+        v[2 * f] = (float)(1000 + 50 * sin(2 * M_PI * 1.2 * f / RATE));
+        v[2 * f + 1] = (float)(-0.002 + 1e-4 * cos(2 * M_PI * 1.2 * f / RATE));
+    }
+    v[2 * 5] = NAN;
+    v[2 * 7 + 1] = INFINITY;
+    ASSERT_STATUS(mc_import_append(rec, 0, FRAMES, v, NULL, NULL), MC_OK);
+    for (int f = 0; f < 500; f++)
+        v[f] = (float)(0.6 * f);
+    v[0] = NAN;
+    ASSERT_STATUS(mc_import_append(rec, 1, 500, v, NULL, NULL), MC_OK);
+    for (int f = 0; f < FRAMES - 20; f++)
+        v[f] = 40.25f;
+    ASSERT_STATUS(mc_import_append(rec, 2, FRAMES - 20, v, NULL, NULL), MC_OK);
+}
+
+/* The finite range of one channel. */
+static void range_of(const mc_import_stream *s, uint32_t j, float *lo, float *hi)
+{
+    *lo = INFINITY, *hi = -INFINITY;
+    for (int64_t f = 0; f < s->n_frames; f++) {
+        const float x = s->data[f * s->info->n_channels + j];
+        if (isfinite(x)) {
+            *lo = x < *lo ? x : *lo;
+            *hi = x > *hi ? x : *hi;
+        }
+    }
+}
+
+/* back must hold rec's streams; values exact (bits == 0) or within one step of range/(2^bits-1)
+ * (plus the float32 resolution of the value), NaN as NaN, +Inf saturated to the range's top. */
+static void check_round_trip(const mc_import *rec, const mc_import *back, int bits)
+{
+    ASSERT_EQ_INT(back->n_streams, rec->n_streams);
+    ASSERT_EQ_INT(back->start_unix_ns, rec->start_unix_ns);
+    double worst = 0;
+    for (size_t i = 0; i < rec->n_streams; i++) {
+        const mc_import_stream *a = &rec->streams[i], *b = &back->streams[i];
+        ASSERT_STR_EQ(b->info->name, a->info->name);
+        ASSERT_EQ_INT(b->info->modality, a->info->modality);
+        ASSERT_EQ_INT(b->info->n_channels, a->info->n_channels);
+        ASSERT_NEAR_F(b->info->rate_hz, a->info->rate_hz, 0);
+        ASSERT_EQ_INT(b->start_ns, a->start_ns);
+        ASSERT_EQ_INT(b->n_frames, a->n_frames);
+        for (uint32_t j = 0; j < a->info->n_channels; j++) {
+            ASSERT_STR_EQ(b->info->channels[j].name, a->info->channels[j].name);
+            ASSERT_STR_EQ(b->info->channels[j].unit, a->info->channels[j].unit);
+            float lo, hi;
+            range_of(a, j, &lo, &hi);
+            const double step =
+                bits ? ((double)hi - (double)lo) / (bits == 16 ? 65535.0 : 16777215.0) : 0;
+            for (int64_t f = 0; f < a->n_frames; f++) {
+                const float x = a->data[f * a->info->n_channels + j];
+                const float y = b->data[f * b->info->n_channels + j];
+                if (isnan(x)) {
+                    ASSERT_TRUE(isnan(y));
+                } else if (bits == 0) {
+                    ASSERT_TRUE(memcmp(&x, &y, sizeof x) == 0);
+                } else {
+                    const float want = isinf(x) ? hi : x;
+                    const double err = fabs((double)y - (double)want);
+                    ASSERT_NEAR_F(y, want, step + fabs((double)want) * 1.2e-7);
+                    worst = step > 0 && err / step > worst ? err / step : worst;
+                }
+            }
+        }
+    }
+    if (bits)
+        fprintf(stderr, "%d bit: worst error %.3f of a step (range / (2^bits - 1))\n", bits, worst);
+}
+
+static void round_trip(int format, const char *name, int bits)
+{
+    mc_import rec, back;
+    make_recording(&rec);
+    const char *path = mc_test_tmp_path(name);
+    mc_diag d;
+    if (mc_audio_write(&rec, path, format, &d) != MC_OK)
+        fprintf(stderr, "%s\n", d.message);
+    ASSERT_STATUS(mc_audio_write(&rec, path, format, &d), MC_EEXIST); /* never overwritten */
+    ASSERT_STATUS(import_both(path, &back, &d), MC_OK);
+    check_round_trip(&rec, &back, bits);
+    ASSERT_STR_EQ(back.streams[1].info->channels[0].unit, "PU");
+    ASSERT_EQ_INT(back.streams[0].data[2 * 7 + 1] == back.streams[0].data[2 * 7 + 1], 1);
+    if (bits) /* the constant channel is exact whatever the width */
+        ASSERT_TRUE(back.streams[2].data[100] == 40.25f);
+    mc_import_free(&rec);
+    mc_import_free(&back);
+}
+
+TEST(round_trip_wav_float_exact)
+{
+    round_trip(MC_AUDIO_WAV_FLOAT, "rt.wav", 0);
+}
+
+TEST(round_trip_rf64_float_exact)
+{
+    round_trip(MC_AUDIO_RF64_FLOAT, "rt.rf64", 0);
+}
+
+TEST(round_trip_wav_pcm16)
+{
+    round_trip(MC_AUDIO_WAV_PCM16, "rt16.wav", 16);
+}
+
+TEST(round_trip_wav_pcm24)
+{
+    round_trip(MC_AUDIO_WAV_PCM24, "rt24.wav", 24);
+}
+
+TEST(round_trip_flac16)
+{
+    round_trip(MC_AUDIO_FLAC16, "rt16.flac", 16);
+}
+
+TEST(round_trip_flac24)
+{
+    round_trip(MC_AUDIO_FLAC24, "rt24.flac", 24);
+}
+
+TEST(format_names)
+{
+    mc_audio_format f = 0;
+    ASSERT_STATUS(mc_audio_format_parse("flac16", &f), MC_OK);
+    ASSERT_EQ_INT(f, MC_AUDIO_FLAC16);
+    ASSERT_STATUS(mc_audio_format_parse("wav", &f), MC_OK);
+    ASSERT_EQ_INT(f, MC_AUDIO_WAV_FLOAT);
+    ASSERT_STATUS(mc_audio_format_parse("mp3", &f), MC_EINVAL);
+    ASSERT_EQ_INT(f, MC_AUDIO_WAV_FLOAT);
+}
+
+/* Runs sndfile-info on a file and checks the rate, channels and frames it reports. */
+static void check_sndfile_info(const char *path, int rate, int channels, int frames)
+{
+    if (access("/usr/bin/sndfile-info", X_OK) != 0)
+        SKIP("sndfile-info (package sndfile-programs) is not installed");
+    char cmd[700], out[65536];
+    snprintf(cmd, sizeof cmd, "/usr/bin/sndfile-info '%s'", path);
+    FILE *p = popen(cmd, "r");
+    ASSERT_TRUE(p != NULL);
+    const size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    ASSERT_EQ_INT(pclose(p), 0);
+    char want[64];
+    snprintf(want, sizeof want, "Sample Rate : %d\n", rate);
+    ASSERT_TRUE(strstr(out, want) != NULL);
+    snprintf(want, sizeof want, "Channels    : %d\n", channels);
+    ASSERT_TRUE(strstr(out, want) != NULL);
+    snprintf(want, sizeof want, "Frames      : %d\n", frames);
+    if (!strstr(out, want))
+        fprintf(stderr, "%s\n", out);
+    ASSERT_TRUE(strstr(out, want) != NULL);
+    ASSERT_TRUE(strstr(out, "mcirc-audio 1") != NULL); /* the comment, as another tool sees it */
+}
+
+TEST(sndfile_info_reads_exports)
+{
+    const struct {
+        int format;
+        const char *name;
+    } cases[] = {{MC_AUDIO_WAV_FLOAT, "i.wav"},   {MC_AUDIO_WAV_PCM16, "i16.wav"},
+                 {MC_AUDIO_WAV_PCM24, "i24.wav"}, {MC_AUDIO_FLAC16, "i16.flac"},
+                 {MC_AUDIO_FLAC24, "i24.flac"},   {MC_AUDIO_RF64_FLOAT, "i.rf64"}};
+    mc_import rec;
+    make_recording(&rec);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *path = mc_test_tmp_path(cases[i].name);
+        ASSERT_STATUS(mc_audio_write(&rec, path, cases[i].format, NULL), MC_OK);
+        /* 2 + 1 + 1 channels; the LDF stream ends at 10 + 500 frames, the PPG at 1000. */
+        check_sndfile_info(path, RATE, 4, FRAMES);
+    }
+    mc_import_free(&rec);
+}
+
+/* ---- what an audio file cannot hold --------------------------------------------------- */
+
+static void add_one(mc_import *rec, const char *name, double rate, int64_t start_ns, int n)
+{
+    const mc_channel_info ch[1] = {{"v", "a.u.", 1, 0}};
+    const mc_stream_info info = {.name = name, .n_channels = 1, .channels = ch, .rate_hz = rate};
+    size_t k;
+    ASSERT_STATUS(mc_import_add_stream(rec, &info, start_ns, &k, NULL), MC_OK);
+    for (int i = 0; i < n; i++) {
+        const float v = (float)i;
+        const int64_t t = i * 1000000;
+        ASSERT_STATUS(mc_import_append(rec, k, 1, &v, rate == 0 ? &t : NULL, NULL), MC_OK);
+    }
+}
+
+static void expect_refusal(const mc_import *rec, int format, const char *path, const char *word)
+{
+    mc_diag d;
+    ASSERT_STATUS(mc_audio_write(rec, path, format, &d), MC_EINVAL);
+    if (!strstr(d.message, word))
+        fprintf(stderr, "message: %s\n", d.message);
+    ASSERT_TRUE(strstr(d.message, word) != NULL);
+    ASSERT_TRUE(access(path, F_OK) != 0); /* nothing left behind */
+}
+
+TEST(flac_nine_channels_refused)
+{
+    mc_import rec;
+    mc_import_init(&rec);
+    for (int i = 0; i < 9; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "s%d", i);
+        add_one(&rec, name, RATE, 0, 10);
+    }
+    const char *path = mc_test_tmp_path("nine.flac");
+    expect_refusal(&rec, MC_AUDIO_FLAC16, path, "FLAC: 8");
+    expect_refusal(&rec, MC_AUDIO_FLAC24, path, "s8");
+    ASSERT_STATUS(mc_audio_write(&rec, mc_test_tmp_path("nine.wav"), MC_AUDIO_WAV_PCM16, NULL),
+                  MC_OK);
+    mc_import_free(&rec);
+}
+
+TEST(export_refusals)
+{
+    const char *path = mc_test_tmp_path("no.wav");
+    mc_import rec;
+    mc_import_init(&rec);
+    expect_refusal(&rec, MC_AUDIO_WAV_FLOAT, path, "no stream");
+    add_one(&rec, "a", RATE, 0, 10);
+    add_one(&rec, "events", 0, 0, 3);
+    expect_refusal(&rec, MC_AUDIO_WAV_FLOAT, path, "events is irregular");
+    mc_import_free(&rec);
+
+    mc_import_init(&rec);
+    add_one(&rec, "a", RATE, 0, 10);
+    add_one(&rec, "b", 125, 0, 10);
+    expect_refusal(&rec, MC_AUDIO_WAV_FLOAT, path, "stream b is at 125 Hz");
+    mc_import_free(&rec);
+
+    mc_import_init(&rec);
+    add_one(&rec, "pleth", 62.4725, 0, 10);
+    expect_refusal(&rec, MC_AUDIO_FLAC16, path, "not a whole number");
+    mc_import_free(&rec);
+
+    mc_import_init(&rec);
+    add_one(&rec, "a", RATE, 0, 10);
+    add_one(&rec, "late", RATE, 1000000, 10); /* 1 ms = a quarter sample at 250 Hz */
+    expect_refusal(&rec, MC_AUDIO_WAV_FLOAT, path, "late starts 0.2500 samples");
+    mc_import_free(&rec);
+
+    mc_import_init(&rec); /* 40 channels of long names: too long for a WAV comment */
+    for (int i = 0; i < 40; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "a_rather_long_stream_name_for_channel_%02d", i);
+        add_one(&rec, name, RATE, 0, 10);
+    }
+    expect_refusal(&rec, MC_AUDIO_WAV_PCM16, path, "use flac");
+    ASSERT_STATUS(mc_audio_write(&rec, path, 99, NULL), MC_EINVAL);
+    mc_import_free(&rec);
+}
