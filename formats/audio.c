@@ -250,7 +250,8 @@ static mc_status parse_meta(const char *text, plan *p, const char *file, mc_diag
         return MC_OK;
     const char *s = text + sizeof head - 1;
     if (strncmp(s, "1", 1) != 0 || (s[1] && s[1] != '\n' && s[1] != '\r'))
-        return meta_error(d, file, 1, "version '%.20s' is not supported (1 is)", s);
+        return meta_error(d, file, 1, "version '%.*s' is not supported (1 is)",
+                          (int)(strcspn(s, "\r\n") < 20 ? strcspn(s, "\r\n") : 20), s);
     p->has_meta = 1;
     int line = 1, n_streams = 0;
     uint32_t n_ch = 0;
@@ -344,9 +345,9 @@ static mc_status parse_meta(const char *text, plan *p, const char *file, mc_diag
                         return meta_error(d, file, line, "%s", "unit is not short UTF-8 text");
                     snprintf(c->unit, sizeof c->unit, "%s", val);
                 } else if (strcmp(key, "gain") == 0) {
-                    if (!parse_f64(val, &c->gain) || c->gain == 0)
-                        return meta_error(d, file, line, "gain='%.32s' is not finite, non-zero",
-                                          val);
+                    if (!parse_f64(val, &c->gain) || !isfinite(1.0 / c->gain))
+                        return meta_error(d, file, line,
+                                          "gain='%.32s' is not a finite, invertible scale", val);
                 } else if (strcmp(key, "offset") == 0) {
                     if (!parse_f64(val, &c->offset))
                         return meta_error(d, file, line, "offset='%.32s' is not finite", val);

@@ -542,3 +542,293 @@ TEST(export_refusals)
     ASSERT_STATUS(mc_audio_write(&rec, path, 99, NULL), MC_EINVAL);
     mc_import_free(&rec);
 }
+
+/* ---- malformed and hostile inputs ------------------------------------------------------- */
+
+static void le16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8);
+}
+
+static void le32(uint8_t *p, uint32_t v)
+{
+    le16(p, v & 0xFFFF), le16(p + 2, v >> 16);
+}
+
+/* A canonical 44-byte PCM WAV header followed by `frames` frames of 16-bit codes f * 10 + c,
+ * with the given fields (data_bytes as declared, whatever is really there). */
+static uint8_t *crafted_wav(uint16_t channels, uint32_t rate, uint32_t data_bytes, int frames,
+                            size_t *len)
+{
+    const size_t n = 44 + (size_t)frames * (channels ? channels : 1) * 2;
+    uint8_t *b = calloc(n, 1);
+    ASSERT_TRUE(b != NULL);
+    memcpy(b, "RIFF", 4);
+    le32(b + 4, (uint32_t)(n - 8));
+    memcpy(b + 8, "WAVEfmt ", 8);
+    le32(b + 16, 16);
+    le16(b + 20, 1); /* PCM */
+    le16(b + 22, channels);
+    le32(b + 24, rate);
+    le32(b + 28, rate * channels * 2);
+    le16(b + 32, (uint32_t)channels * 2);
+    le16(b + 34, 16);
+    memcpy(b + 36, "data", 4);
+    le32(b + 40, data_bytes);
+    for (int f = 0; f < frames; f++)
+        for (int c = 0; c < (channels ? channels : 1); c++)
+            le16(b + 44 + ((size_t)f * (channels ? channels : 1) + c) * 2, (uint32_t)(f * 10 + c));
+    *len = n;
+    return b;
+}
+
+static mc_status read_bytes(const uint8_t *b, size_t len, const mc_audio_read_opts *o, size_t limit,
+                            mc_import *imp, mc_diag *d)
+{
+    mc_import_init(imp);
+    if (limit)
+        imp->limit_bytes = limit;
+    /* In a heap block of exactly len bytes, so that ASan sees a read past it. */
+    uint8_t *copy = malloc(len ? len : 1);
+    ASSERT_TRUE(copy != NULL);
+    memcpy(copy, b, len);
+    mc_diag_clear(d);
+    const mc_status st = mc_audio_read(copy, len, "crafted.wav", o, imp, d);
+    free(copy);
+    return st;
+}
+
+TEST(crafted_wav_reads)
+{
+    size_t len;
+    uint8_t *b = crafted_wav(2, 500, 100 * 4, 100, &len);
+    mc_import imp;
+    mc_diag d;
+    ASSERT_STATUS(read_bytes(b, len, NULL, 0, &imp, &d), MC_OK);
+    ASSERT_EQ_INT(imp.n_streams, 2);
+    ASSERT_EQ_INT(imp.streams[1].n_frames, 100);
+    ASSERT_NEAR_F(imp.streams[1].info->rate_hz, 500, 0);
+    ASSERT_NEAR_F(imp.streams[1].data[99], 991, 0);
+    ASSERT_STR_EQ(imp.source, "crafted.wav");
+    mc_import_free(&imp);
+    free(b);
+}
+
+TEST(truncated_header)
+{
+    size_t len;
+    uint8_t *b = crafted_wav(2, 500, 100 * 4, 100, &len);
+    const size_t cuts[] = {0, 3, 4, 11, 12, 20, 30, 36, 40};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        mc_import imp;
+        mc_diag d;
+        ASSERT_STATUS(read_bytes(b, cuts[i], NULL, 0, &imp, &d), MC_EFORMAT);
+        ASSERT_TRUE(strstr(d.message, "crafted.wav: ") == d.message);
+        ASSERT_EQ_INT(imp.n_streams, 0);
+        mc_import_free(&imp);
+    }
+    /* Cut inside the samples: what is there (10 whole frames), no error. */
+    mc_import imp;
+    mc_diag d;
+    ASSERT_STATUS(read_bytes(b, 44 + 10 * 4 + 3, NULL, 0, &imp, &d), MC_OK);
+    ASSERT_EQ_INT(imp.streams[0].n_frames, 10);
+    ASSERT_NEAR_F(imp.streams[0].data[9], 90, 0);
+    mc_import_free(&imp);
+    free(b);
+}
+
+TEST(zero_channels)
+{
+    size_t len;
+    uint8_t *b = crafted_wav(0, 500, 200, 100, &len);
+    mc_import imp;
+    mc_diag d;
+    ASSERT_STATUS(read_bytes(b, len, NULL, 0, &imp, &d), MC_EFORMAT);
+    fprintf(stderr, "zero channels: %s\n", d.message);
+    ASSERT_EQ_INT(imp.n_streams, 0);
+    mc_import_free(&imp);
+    free(b);
+}
+
+TEST(absurd_rate)
+{
+    const uint32_t rates[] = {0, 20000000, 0x7FFFFFFF, 0xFFFFFFFF};
+    for (int i = 0; i < 4; i++) {
+        size_t len;
+        uint8_t *b = crafted_wav(1, rates[i], 200, 100, &len);
+        mc_import imp;
+        mc_diag d;
+        ASSERT_STATUS(read_bytes(b, len, NULL, 0, &imp, &d), MC_EFORMAT);
+        fprintf(stderr, "rate %u: %s\n", rates[i], d.message);
+        ASSERT_EQ_INT(imp.n_streams, 0);
+        mc_import_free(&imp);
+        free(b);
+    }
+    size_t len;
+    uint8_t *b = crafted_wav(1, 20000000, 200, 100, &len);
+    mc_import imp;
+    mc_diag d;
+    ASSERT_STATUS(read_bytes(b, len, NULL, 0, &imp, &d), MC_EFORMAT);
+    ASSERT_TRUE(strstr(d.message, "sample rate 20000000 Hz") != NULL);
+    mc_import_free(&imp);
+    free(b);
+}
+
+/* A data chunk that claims 4 GiB holds 100 frames: the import has those 100, and holds no more
+ * memory than they need. The import limit and max_frames give one clear error. */
+TEST(huge_data_chunk_size)
+{
+    size_t len;
+    uint8_t *b = crafted_wav(1, 500, 0xFFFFFFF0u, 100, &len);
+    mc_import imp;
+    mc_diag d;
+    ASSERT_STATUS(read_bytes(b, len, NULL, 0, &imp, &d), MC_OK);
+    ASSERT_EQ_INT(imp.streams[0].n_frames, 100);
+    ASSERT_NEAR_F(imp.streams[0].data[99], 990, 0);
+    ASSERT_EQ_INT(imp.used_bytes, 100 * sizeof(float));
+    mc_import_free(&imp);
+
+    ASSERT_STATUS(read_bytes(b, len, NULL, 200, &imp, &d), MC_ENOMEM);
+    ASSERT_TRUE(strstr(d.message, "import limit") != NULL);
+    mc_import_free(&imp);
+
+    mc_audio_read_opts o = mc_audio_read_opts_default();
+    o.max_frames = 50;
+    ASSERT_STATUS(read_bytes(b, len, &o, 0, &imp, &d), MC_ENOMEM);
+    ASSERT_TRUE(strstr(d.message, "more than 50 frames") != NULL);
+    mc_import_free(&imp);
+    o.max_frames = 0;
+    o.max_channels = 0;
+    free(b);
+
+    b = crafted_wav(3, 500, 600, 100, &len);
+    o.max_channels = 2;
+    ASSERT_STATUS(read_bytes(b, len, &o, 0, &imp, &d), MC_EFORMAT);
+    ASSERT_TRUE(strstr(d.message, "3 channels") != NULL);
+    mc_import_free(&imp);
+    free(b);
+}
+
+/* A FLAC whose STREAMINFO claims 2^36 - 1 samples holds FRAMES: those are imported. */
+TEST(flac_lying_length)
+{
+    const char *path = mc_test_tmp_path("lie.flac");
+    write_codes(path, SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 1, FRAMES, 16, NULL);
+    size_t len;
+    uint8_t *b = slurp(path, &len);
+    ASSERT_TRUE(len > 26 && memcmp(b, "fLaC", 4) == 0 && (b[4] & 0x7F) == 0);
+    b[21] |= 0x0F; /* the 36-bit total-samples field of STREAMINFO */
+    memset(b + 22, 0xFF, 4);
+    mc_import imp;
+    mc_diag d;
+    const mc_status st = read_bytes(b, len, NULL, 0, &imp, &d);
+    if (st != MC_OK)
+        fprintf(stderr, "%s\n", d.message);
+    ASSERT_STATUS(st, MC_OK);
+    ASSERT_EQ_INT(imp.streams[0].n_frames, FRAMES);
+    ASSERT_EQ_INT(imp.used_bytes, FRAMES * sizeof(float));
+    mc_import_free(&imp);
+    free(b);
+}
+
+TEST(not_audio)
+{
+    const char text[] = "Time [s], PLETH\n0,0.5\n0.008,0.51\n";
+    mc_import imp;
+    mc_diag d;
+    ASSERT_STATUS(read_bytes((const uint8_t *)text, sizeof text - 1, NULL, 0, &imp, &d),
+                  MC_EFORMAT);
+    ASSERT_TRUE(strstr(d.message, "libsndfile") != NULL);
+    mc_import_free(&imp);
+    mc_import_init(&imp);
+    ASSERT_STATUS(mc_audio_import(mc_test_tmp_path("absent.wav"), &imp, &d), MC_ENOTFOUND);
+    ASSERT_TRUE(strstr(d.message, "absent.wav") != NULL);
+    mc_import_free(&imp);
+}
+
+/* ---- the mcirc metadata ------------------------------------------------------------------ */
+
+static mc_status import_with_comment(const char *comment, mc_import *imp, mc_diag *d)
+{
+    const char *path = mc_test_tmp_path("meta.wav");
+    unlink(path);
+    write_codes(path, SF_FORMAT_WAV | SF_FORMAT_PCM_16, CH, 20, 16, comment);
+    mc_import_init(imp);
+    mc_diag_clear(d);
+    return mc_audio_import(path, imp, d);
+}
+
+TEST(metadata_groups_and_scales)
+{
+    mc_import imp;
+    mc_diag d;
+    ASSERT_STATUS(import_with_comment("mcirc-audio 1\n"
+                                      "start_unix_ns=1600000000000000000 start_ns=8000000 "
+                                      "nan=-32768 future_key=x\n"
+                                      "stream=nirs modality=nirs frames=15\n"
+                                      "channel=hbo unit=umol%2FL gain=0.001\n"
+                                      "channel=hbr unit=umol/L gain=0.001 offset=-1\n"
+                                      "stream=x first=4\n"
+                                      "channel=v unit=%C2%B5V\n",
+                                      &imp, &d),
+                  MC_OK);
+    ASSERT_EQ_INT(imp.start_unix_ns, INT64_C(1600000000000000000));
+    ASSERT_EQ_INT(imp.n_streams, 2);
+    const mc_import_stream *a = &imp.streams[0], *b = &imp.streams[1];
+    ASSERT_STR_EQ(a->info->name, "nirs");
+    ASSERT_EQ_INT(a->info->modality, MC_MODALITY_NIRS);
+    ASSERT_EQ_INT(a->info->n_channels, 2);
+    ASSERT_STR_EQ(a->info->channels[1].name, "hbr");
+    ASSERT_STR_EQ(a->info->channels[0].unit, "umol/L");
+    ASSERT_STR_EQ(mc_stream_info_get_attr(a->info, "audio_channels"), "1-2");
+    ASSERT_EQ_INT(a->n_frames, 15);
+    ASSERT_EQ_INT(a->start_ns, 8000000);
+    ASSERT_TRUE(isnan(a->data[0])); /* code -32768 */
+    ASSERT_TRUE(a->data[1] == (float)(0.001 * 32767 - 1));
+    ASSERT_TRUE(a->data[2 * 7] == (float)(0.001 * code16(7, 0)));
+    ASSERT_STR_EQ(b->info->name, "x");
+    ASSERT_STR_EQ(b->info->channels[0].unit, "\xc2\xb5V");
+    ASSERT_EQ_INT(b->n_frames, 16);
+    ASSERT_EQ_INT(b->start_ns, 8000000 + 16000000); /* 4 frames at 250 Hz later */
+    ASSERT_TRUE(b->data[0] == (float)code16(4, 2));
+    mc_import_free(&imp);
+
+    /* An ordinary comment is not metadata. */
+    ASSERT_STATUS(import_with_comment("recorded on the bench", &imp, &d), MC_OK);
+    ASSERT_EQ_INT(imp.n_streams, 3);
+    ASSERT_STR_EQ(imp.streams[2].info->name, "ch3");
+    ASSERT_EQ_INT(imp.start_unix_ns, MC_IMPORT_NO_TIME);
+    mc_import_free(&imp);
+}
+
+TEST(metadata_errors)
+{
+    static const struct {
+        const char *comment, *words;
+    } cases[] = {
+        {"mcirc-audio 2\n", "version '2' is not"},
+        {"mcirc-audio 1\nstream=s\nchannel=a unit=%FF\nchannel=b\nchannel=c\n", "line 3): unit"},
+        {"mcirc-audio 1\nstream=s\nchannel=a\nchannel=b\n", "2 channel lines for a file of 3"},
+        {"mcirc-audio 1\nstream=s\nchannel=a\nchannel=b\nchannel=c\nchannel=d\n", "line 6)"},
+        {"mcirc-audio 1\nstream=b%20d\nchannel=a\nchannel=b\nchannel=c\n", "stream name 'b d'"},
+        {"mcirc-audio 1\nstream=s\nchannel=a gain=0\nchannel=b\nchannel=c\n", "gain='0'"},
+        {"mcirc-audio 1\nstream=s\nchannel=a gain=1e-320\nchannel=b\nchannel=c\n", "gain='1e-320'"},
+        {"mcirc-audio 1\nchannel=a\n", "before any stream"},
+        {"mcirc-audio 1\nstream=s frames=-4\nchannel=a\nchannel=b\nchannel=c\n", "frames='-4'"},
+        {"mcirc-audio 1\nstream=s modality=ecg\n", "modality 'ecg'"},
+        {"mcirc-audio 1\nstream=s\nchannel=a\nchannel=a\nchannel=c\n", "'a' twice"},
+        {"mcirc-audio 1\nstream=s\nchannel=a unit=%4\nchannel=b\nchannel=c\n", "escape"},
+        {"mcirc-audio 1\nstream=s\nchannel=a loose\nchannel=b\nchannel=c\n", "'loose'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mc_import imp;
+        mc_diag d;
+        const mc_status st = import_with_comment(cases[i].comment, &imp, &d);
+        if (st != MC_EFORMAT || !strstr(d.message, cases[i].words))
+            fprintf(stderr, "case %zu: %s: %s\n", i, mc_strerror(st), d.message);
+        ASSERT_STATUS(st, MC_EFORMAT);
+        ASSERT_TRUE(strstr(d.message, cases[i].words) != NULL);
+        ASSERT_TRUE(strstr(d.message, "meta.wav: mcirc metadata (comment line ") != NULL);
+        mc_import_free(&imp);
+    }
+}
