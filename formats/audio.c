@@ -322,7 +322,7 @@ static mc_status parse_meta(const char *text, plan *p, const char *file, mc_diag
                 if (strcmp(key, "stream") == 0) {
                     if (!mc_name_is_valid(val))
                         return meta_error(d, file, line, "stream name '%.64s' is not valid", val);
-                    snprintf(cur_stream, sizeof cur_stream, "%s", val);
+                    snprintf(cur_stream, sizeof cur_stream, "%.63s", val);
                 } else if (strcmp(key, "modality") == 0) {
                     mc_modality m;
                     if (mc_modality_parse(val, &m) != MC_OK)
@@ -339,11 +339,11 @@ static mc_status parse_meta(const char *text, plan *p, const char *file, mc_diag
                 if (strcmp(key, "channel") == 0) {
                     if (!mc_name_is_valid(val))
                         return meta_error(d, file, line, "channel name '%.64s' is not valid", val);
-                    snprintf(c->name, sizeof c->name, "%s", val);
+                    snprintf(c->name, sizeof c->name, "%.63s", val);
                 } else if (strcmp(key, "unit") == 0) {
                     if (!utf8_text(val) || strlen(val) > MC_NAME_MAX)
                         return meta_error(d, file, line, "%s", "unit is not short UTF-8 text");
-                    snprintf(c->unit, sizeof c->unit, "%s", val);
+                    snprintf(c->unit, sizeof c->unit, "%.63s", val);
                 } else if (strcmp(key, "gain") == 0) {
                     if (!parse_f64(val, &c->gain) || !isfinite(1.0 / c->gain))
                         return meta_error(d, file, line,

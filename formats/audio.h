@@ -56,8 +56,9 @@
  *  none of a longer one). */
 #define MC_AUDIO_META_MAX_WAV 2000
 
-/** Highest sample rate accepted on import, Hz (anything above is a corrupt header here). */
-#define MC_AUDIO_MAX_RATE_HZ 10000000
+/** Highest sample rate accepted on import, Hz: the highest a stream may have
+ * (mc_stream_info_check). */
+#define MC_AUDIO_MAX_RATE_HZ 1000000
 
 /** Most channels libsndfile handles (SF_MAX_CHANNELS) and most FLAC can hold. */
 #define MC_AUDIO_MAX_CHANNELS      1024

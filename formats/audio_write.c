@@ -112,9 +112,9 @@ static void choose_scale(out_channel *c, int32_t maxc)
 {
     const mc_import_stream *s = c->s;
     const size_t ch = s->info->n_channels;
-    double lo = INFINITY, hi = -INFINITY;
+    double lo = (double)INFINITY, hi = -(double)INFINITY;
     for (int64_t f = 0; f < s->n_frames; f++) {
-        const double v = s->data[(size_t)f * ch + c->j];
+        const double v = (double)s->data[(size_t)f * ch + c->j];
         if (isfinite(v)) {
             lo = v < lo ? v : lo;
             hi = v > hi ? v : hi;
