@@ -832,3 +832,97 @@ TEST(metadata_errors)
         mc_import_free(&imp);
     }
 }
+
+/* ---- independent cross-checks (scipy, numpy) --------------------------------------------- */
+
+/* Runs tests/formats/audio_check.py (beside this file) with Debian's python3; skips the case
+ * when python3 or scipy is missing (exit 77). */
+static void run_check(const char *args)
+{
+    if (access("/usr/bin/python3", X_OK) != 0)
+        SKIP("/usr/bin/python3 is absent");
+    const char *slash = strrchr(__FILE__, '/');
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%.*s/audio_check.py' %s",
+             (int)(slash ? slash - __FILE__ : 1), slash ? __FILE__ : ".", args);
+    fflush(NULL);
+    const int rc = system(cmd);
+    ASSERT_TRUE(rc != -1 && WIFEXITED(rc));
+    if (WEXITSTATUS(rc) == 77)
+        SKIP("numpy or scipy is missing for /usr/bin/python3");
+    ASSERT_EQ_INT(WEXITSTATUS(rc), 0);
+}
+
+/* The file layout the exporter promises for make_recording: 1000 frames x 4 channels, each
+ * stream at its lead, NaN outside it. */
+static void write_expected(const mc_import *rec, const char *path)
+{
+    float *v = malloc(FRAMES * 4 * sizeof *v);
+    ASSERT_TRUE(v != NULL);
+    for (int i = 0; i < FRAMES * 4; i++)
+        v[i] = NAN;
+    int k = 0;
+    for (size_t i = 0; i < rec->n_streams; i++) {
+        const mc_import_stream *s = &rec->streams[i];
+        const int64_t lead = (s->start_ns - 1000000000) * RATE / 1000000000;
+        for (uint32_t j = 0; j < s->info->n_channels; j++, k++)
+            for (int64_t f = 0; f < s->n_frames; f++)
+                v[(lead + f) * 4 + k] = s->data[f * s->info->n_channels + j];
+    }
+    FILE *f = fopen(path, "wb");
+    ASSERT_TRUE(f != NULL);
+    ASSERT_EQ_INT(fwrite(v, sizeof *v, FRAMES * 4, f), FRAMES * 4);
+    ASSERT_EQ_INT(fclose(f), 0);
+    free(v);
+}
+
+TEST(python_reads_exports)
+{
+    mc_import rec;
+    make_recording(&rec);
+    char expected[600], args[1400];
+    snprintf(expected, sizeof expected, "%s", mc_test_tmp_path("expected.f32"));
+    write_expected(&rec, expected);
+    const struct {
+        int format;
+        const char *name;
+    } cases[] = {{MC_AUDIO_WAV_FLOAT, "py.wav"},
+                 {MC_AUDIO_WAV_PCM16, "py16.wav"},
+                 {MC_AUDIO_WAV_PCM24, "py24.wav"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *path = mc_test_tmp_path(cases[i].name);
+        ASSERT_STATUS(mc_audio_write(&rec, path, cases[i].format, NULL), MC_OK);
+        snprintf(args, sizeof args, "export '%s' '%s'", path, expected);
+        run_check(args);
+    }
+    mc_import_free(&rec);
+}
+
+TEST(python_written_files)
+{
+    char args[700];
+    snprintf(args, sizeof args, "make '%s'", mc_test_tmp_dir());
+    run_check(args);
+    mc_import imp;
+    ASSERT_STATUS(import_both(mc_test_tmp_path("py16.wav"), &imp, NULL), MC_OK);
+    ASSERT_EQ_INT(imp.n_streams, 3);
+    for (int c = 0; c < 3; c++) {
+        ASSERT_EQ_INT(imp.streams[c].n_frames, FRAMES);
+        for (int f = 0; f < FRAMES; f++)
+            ASSERT_TRUE(imp.streams[c].data[f] == (float)code16(f, c));
+    }
+    mc_import_free(&imp);
+
+    ASSERT_STATUS(import_both(mc_test_tmp_path("pyfloat.wav"), &imp, NULL), MC_OK);
+    size_t len;
+    uint8_t *raw = slurp(mc_test_tmp_path("pyfloat.f32"), &len);
+    ASSERT_EQ_INT(len, FRAMES * 2 * sizeof(float));
+    const float *want = (const float *)(const void *)raw;
+    ASSERT_EQ_INT(imp.n_streams, 2);
+    for (int c = 0; c < 2; c++)
+        for (int f = 0; f < FRAMES; f++)
+            ASSERT_TRUE(imp.streams[c].data[f] == want[f * 2 + c]);
+    ASSERT_NEAR_F(imp.streams[1].data[0], 100 + 2.5 * sin(1), 1e-4);
+    free(raw);
+    mc_import_free(&imp);
+}
