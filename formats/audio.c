@@ -444,8 +444,8 @@ static int same_stream(const plan *p, uint32_t k)
 }
 
 /* Add the streams of the plan to the import; runs[] receives one entry per stream. */
-static mc_status add_streams(const plan *p, double rate, run *runs, size_t *n_runs, mc_import *out,
-                             mc_diag *d)
+static mc_status add_streams(const plan *p, double rate, const char *file, run *runs,
+                             size_t *n_runs, mc_import *out, mc_diag *d)
 {
     *n_runs = 0;
     mc_channel_info *chans = calloc(p->n_ch, sizeof *chans);
@@ -483,8 +483,15 @@ static mc_status add_streams(const plan *p, double rate, run *runs, size_t *n_ru
                                      .rate_hz = rate,
                                      .n_attrs = 1,
                                      .attrs = attrs};
-        const int64_t start_ns =
-            p->has_meta ? p->start_ns + llround((double)c0->first * 1e9 / rate) : 0;
+        /* start_ns is within +-2^62 (parse_meta), and so must be the offset of `first`. */
+        const double offset_ns = (double)c0->first * 1e9 / rate;
+        if (p->has_meta && !(offset_ns < 0x1p62)) {
+            st = mc_diag_set(d, MC_EFORMAT, -1, -1,
+                             "%s: mcirc metadata: stream %s starts at frame %lld, beyond 2^62 ns",
+                             file, name, (long long)c0->first);
+            break;
+        }
+        const int64_t start_ns = p->has_meta ? p->start_ns + llround(offset_ns) : 0;
         runs[*n_runs] = (run){.c0 = k, .n = n, .first = c0->first, .frames = c0->frames};
         st = mc_import_add_stream(out, &info, start_ns, &runs[*n_runs].index, d);
         if (st == MC_OK)
@@ -522,7 +529,9 @@ static mc_status read_frames(SNDFILE *sf, const plan *p, const run *runs, size_t
         }
         for (size_t r = 0; r < n_runs; r++) {
             const run *u = &runs[r];
-            const int64_t end = u->frames < 0 ? INT64_MAX : u->first + u->frames;
+            const int64_t end = u->frames < 0 || u->frames > INT64_MAX - u->first
+                                    ? INT64_MAX
+                                    : u->first + u->frames;
             const int64_t lo = pos > u->first ? pos : u->first;
             const int64_t hi = pos + got < end ? pos + got : end;
             if (lo >= hi)
@@ -598,7 +607,7 @@ static mc_status import_sndfile(SNDFILE *sf, const SF_INFO *info, const char *la
     if (p.has_meta)
         out->start_unix_ns = p.start_unix_ns;
     size_t n_runs;
-    st = add_streams(&p, (double)info->samplerate, runs, &n_runs, out, d);
+    st = add_streams(&p, (double)info->samplerate, label, runs, &n_runs, out, d);
     if (st == MC_OK)
         st = read_frames(sf, &p, runs, n_runs, o->max_frames, label, out, d);
 done:

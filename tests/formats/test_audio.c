@@ -793,6 +793,15 @@ TEST(metadata_groups_and_scales)
     ASSERT_TRUE(b->data[0] == (float)code16(4, 2));
     mc_import_free(&imp);
 
+    /* An extent beyond the file is the file's end. */
+    ASSERT_STATUS(import_with_comment("mcirc-audio 1\nstream=s frames=9223372036854775807\n"
+                                      "channel=a\nchannel=b\nchannel=c\n",
+                                      &imp, &d),
+                  MC_OK);
+    ASSERT_EQ_INT(imp.n_streams, 1);
+    ASSERT_EQ_INT(imp.streams[0].n_frames, 20);
+    mc_import_free(&imp);
+
     /* An ordinary comment is not metadata. */
     ASSERT_STATUS(import_with_comment("recorded on the bench", &imp, &d), MC_OK);
     ASSERT_EQ_INT(imp.n_streams, 3);
@@ -819,6 +828,8 @@ TEST(metadata_errors)
         {"mcirc-audio 1\nstream=s\nchannel=a\nchannel=a\nchannel=c\n", "'a' twice"},
         {"mcirc-audio 1\nstream=s\nchannel=a unit=%4\nchannel=b\nchannel=c\n", "escape"},
         {"mcirc-audio 1\nstream=s\nchannel=a loose\nchannel=b\nchannel=c\n", "'loose'"},
+        {"mcirc-audio 1\nstream=s first=9223372036854775807\nchannel=a\nchannel=b\nchannel=c\n",
+         "frame 9223372036854775807, beyond 2^62 ns"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         mc_import imp;
@@ -828,7 +839,7 @@ TEST(metadata_errors)
             fprintf(stderr, "case %zu: %s: %s\n", i, mc_strerror(st), d.message);
         ASSERT_STATUS(st, MC_EFORMAT);
         ASSERT_TRUE(strstr(d.message, cases[i].words) != NULL);
-        ASSERT_TRUE(strstr(d.message, "meta.wav: mcirc metadata (comment line ") != NULL);
+        ASSERT_TRUE(strstr(d.message, "meta.wav: mcirc metadata") != NULL);
         mc_import_free(&imp);
     }
 }
