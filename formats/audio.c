@@ -179,6 +179,10 @@ static mc_status meta_error(mc_diag *d, const char *file, int line, const char *
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* Values from the file are quoted: keep the message one printable ASCII line. */
+    for (char *q = msg; *q; q++)
+        if ((unsigned char)*q < 0x20 || (unsigned char)*q >= 0x7F)
+            *q = '?';
     return mc_diag_set(d, MC_EFORMAT, -1, -1, "%s: mcirc metadata (comment line %d): %s", file,
                        line, msg);
 }
@@ -273,6 +277,8 @@ static mc_status parse_meta(const char *text, plan *p, const char *file, mc_diag
             while (i < len && s[i] != '=' && s[i] != ' ' && s[i] != '\r') {
                 if (k + 1 >= sizeof key)
                     return meta_error(d, file, line, "a key longer than 31 bytes");
+                if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '_')
+                    return meta_error(d, file, line, "a key holds a byte other than a-z 0-9 _");
                 key[k++] = s[i++];
             }
             key[k] = '\0';
@@ -502,6 +508,16 @@ static mc_status add_streams(const plan *p, double rate, const char *file, run *
     return st;
 }
 
+/* libsndfile's text for an error, on one printable line (into buf). */
+static const char *sf_reason(SNDFILE *sf, char buf[128])
+{
+    snprintf(buf, 128, "%s", sf_strerror(sf));
+    for (char *q = buf; *q; q++)
+        if ((unsigned char)*q < 0x20 || (unsigned char)*q == 0x7F)
+            *q = ' ';
+    return buf;
+}
+
 /* Read every frame, convert and append; frames outside a stream's [first, first + frames) are
  * the exporter's padding and are dropped. */
 static mc_status read_frames(SNDFILE *sf, const plan *p, const run *runs, size_t n_runs,
@@ -553,9 +569,10 @@ static mc_status read_frames(SNDFILE *sf, const plan *p, const run *runs, size_t
         }
         pos += got;
     }
+    char reason[128];
     if (pos == 0 && sf_error(sf) != SF_ERR_NO_ERROR)
         st = mc_diag_set(d, MC_EFORMAT, -1, -1, "%s: no frame could be decoded: %s", file,
-                         sf_strerror(sf));
+                         sf_reason(sf, reason));
 done:
     free(in);
     free(conv);
@@ -637,9 +654,10 @@ mc_status mc_audio_read(const uint8_t *buf, size_t len, const char *name,
     SF_INFO info;
     memset(&info, 0, sizeof info);
     SNDFILE *sf = sf_open_virtual(&io, SFM_READ, &info, &v);
+    char reason[128];
     if (!sf)
         return mc_diag_set(d, MC_EFORMAT, -1, -1, "%s: not a sound file libsndfile reads: %s",
-                           label, sf_strerror(NULL));
+                           label, sf_reason(NULL, reason));
     snprintf(out->source, sizeof out->source, "%s", base_name(name));
     mc_status st = import_sndfile(sf, &info, label, o ? o : &defaults, out, d);
     sf_close(sf);
@@ -658,9 +676,10 @@ mc_status mc_audio_read_file(const char *path, const mc_audio_read_opts *o, mc_i
     SF_INFO info;
     memset(&info, 0, sizeof info);
     SNDFILE *sf = sf_open(path, SFM_READ, &info);
+    char reason[128];
     if (!sf)
         return mc_diag_set(d, MC_EFORMAT, -1, -1, "%s: not a sound file libsndfile reads: %s", path,
-                           sf_strerror(NULL));
+                           sf_reason(NULL, reason));
     snprintf(out->source, sizeof out->source, "%s", base_name(path));
     mc_status st = import_sndfile(sf, &info, path, o ? o : &defaults, out, d);
     sf_close(sf);

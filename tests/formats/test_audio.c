@@ -830,6 +830,8 @@ TEST(metadata_errors)
         {"mcirc-audio 1\nstream=s\nchannel=a loose\nchannel=b\nchannel=c\n", "'loose'"},
         {"mcirc-audio 1\nstream=s first=9223372036854775807\nchannel=a\nchannel=b\nchannel=c\n",
          "frame 9223372036854775807, beyond 2^62 ns"},
+        {"mcirc-audio 1\nstream=a%0Ab%FF\nchannel=a\nchannel=b\nchannel=c\n", "'a?b?' is not"},
+        {"mcirc-audio 1\nstream=s\nchannel=a Gain=2\nchannel=b\nchannel=c\n", "a-z 0-9 _"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         mc_import imp;
