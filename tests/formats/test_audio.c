@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "formats/audio.h"
+#include "formats/export.h"
+#include "tests/guard.h"
 #include "tests/harness.h"
 #include "tests/util.h"
 
@@ -938,4 +940,86 @@ TEST(python_written_files)
     ASSERT_NEAR_F(imp.streams[1].data[0], 100 + 2.5 * sin(1), 1e-4);
     free(raw);
     mc_import_free(&imp);
+}
+
+/* ---- the whole path: audio -> session file -> audio -> import ----------------------------- */
+
+TEST(session_round_trip)
+{
+    const char *src = mc_test_tmp_path("ecg.flac");
+    write_codes(src, SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 2, FRAMES, 16, NULL);
+    mc_audio_calibration cal[2] = {mc_audio_calibration_default(), mc_audio_calibration_default()};
+    cal[0].gain = 0.005, cal[0].unit = "mV", cal[0].name = "ECG II";
+    cal[1].gain = 0.01, cal[1].offset = 100, cal[1].unit = "mm[Hg]", cal[1].name = "ABP";
+    mc_audio_read_opts o = mc_audio_read_opts_default();
+    o.cal = cal, o.n_cal = 2;
+    mc_import first;
+    mc_import_init(&first);
+    mc_diag d;
+    ASSERT_STATUS(mc_audio_read_file(src, &o, &first, &d), MC_OK);
+
+    mc_session_info s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.subject, sizeof s.subject, "AUD-001");
+    snprintf(s.software, sizeof s.software, "mcirc test");
+    const char *h5 = mc_test_tmp_path("ecg.h5");
+    const mc_status st = mc_import_write(&first, &s, 0, 4, h5, &d);
+    if (st != MC_OK)
+        fprintf(stderr, "%s\n", d.message);
+    ASSERT_STATUS(st, MC_OK);
+    mc_import loaded;
+    mc_import_init(&loaded);
+    const mc_export_opts eo = mc_export_opts_default();
+    ASSERT_STATUS(mc_export_load(h5, &eo, &loaded, &d), MC_OK);
+    const char *out = mc_test_tmp_path("ecg24.flac");
+    ASSERT_STATUS(mc_audio_write(&loaded, out, MC_AUDIO_FLAC24, &d), MC_OK);
+    mc_import back;
+    ASSERT_STATUS(import_both(out, &back, &d), MC_OK);
+
+    ASSERT_EQ_INT(back.n_streams, 2);
+    ASSERT_STR_EQ(back.streams[0].info->name, "ECG_II");
+    ASSERT_STR_EQ(back.streams[0].info->channels[0].unit, "mV");
+    ASSERT_STR_EQ(back.streams[1].info->name, "ABP");
+    ASSERT_STR_EQ(back.streams[1].info->channels[0].unit, "mm[Hg]");
+    for (int c = 0; c < 2; c++) {
+        ASSERT_EQ_INT(back.streams[c].n_frames, FRAMES);
+        const double step = (c ? 0.01 : 0.005) * 65535 / 16777215.0;
+        for (int f = 0; f < FRAMES; f++) {
+            const double want = (c ? 0.01 : 0.005) * code16(f, c) + (c ? 100 : 0);
+            ASSERT_TRUE(first.streams[c].data[f] == (float)want);
+            ASSERT_NEAR_F(back.streams[c].data[f], want, step + fabs(want) * 1.2e-7);
+        }
+    }
+    mc_import_free(&first);
+    mc_import_free(&loaded);
+    mc_import_free(&back);
+}
+
+/* The file ends where a PROT_NONE page begins: nothing may read past it (STYLE.md 3.9). */
+TEST(guard_page)
+{
+    size_t len;
+    uint8_t *wav = crafted_wav(2, 500, 100 * 4, 100, &len);
+    const char *fl = mc_test_tmp_path("guard.flac");
+    write_codes(fl, SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 2, 100, 16, NULL);
+    size_t flen;
+    uint8_t *flac = slurp(fl, &flen);
+    const uint8_t *files[2] = {wav, flac};
+    const size_t lens[2] = {len, flen};
+    for (int i = 0; i < 2; i++)
+        for (size_t cut = 0; cut <= lens[i]; cut += cut < 64 ? 1 : 37) {
+            mc_guard g;
+            const uint8_t *at_end = (const uint8_t *)mc_guard_put(&g, files[i], cut);
+            ASSERT_TRUE(at_end != NULL);
+            mc_import imp;
+            mc_import_init(&imp);
+            const mc_status st = mc_audio_read(at_end, cut, "guard", NULL, &imp, NULL);
+            ASSERT_TRUE(st == MC_OK || st == MC_EFORMAT);
+            mc_import_free(&imp);
+            if (cut >= 12)
+                ASSERT_EQ_INT(mc_audio_detect(at_end, cut, NULL), 1);
+            mc_guard_free(&g);
+        }
+    free(wav);
+    free(flac);
 }
