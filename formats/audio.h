@@ -14,7 +14,11 @@
  * and the physical sample is  physical = gain * value + offset  (computed in double, stored as
  * float32). The device scale kept for provenance in mc_channel_info is the inverse map
  * (scale_gain = 1/gain, scale_offset = -offset/gain), so a channel records how to get its codes
- * back.
+ * back. float32 holds integers exactly up to 2^24: 8/16/24-bit codes survive any gain that is a
+ * power of two, 32-bit codes are rounded to 24 significant bits.
+ *
+ * Threads: libsndfile keeps the reason of a failed open in a global, so when two threads fail to
+ * open files at once, a diagnostic may give the other file's reason (the status is right).
  *
  * mcirc metadata. Integer files cannot hold physical values, so the exporter stores, in the
  * file's comment string (SF_STR_COMMENT: WAV/RF64 LIST INFO ICMT, FLAC Vorbis comment COMMENT),
