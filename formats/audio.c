@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <sndfile.h>
 #include <stdarg.h>
@@ -396,9 +397,9 @@ static mc_status apply_calibration(plan *p, const mc_audio_read_opts *o, const c
         const mc_audio_calibration *cal = &o->cal[k];
         plan_channel *c = &p->ch[k];
         if (!isnan(cal->gain)) {
-            if (!isfinite(cal->gain) || cal->gain == 0)
+            if (!isfinite(cal->gain) || !isfinite(1.0 / cal->gain))
                 return mc_diag_set(d, MC_EINVAL, -1, -1,
-                                   "%s: channel %u: gain %g must be finite and non-zero", file,
+                                   "%s: channel %u: gain %g must be finite and invertible", file,
                                    k + 1, cal->gain);
             c->gain = cal->gain;
         }
@@ -518,6 +519,16 @@ static const char *sf_reason(SNDFILE *sf, char buf[128])
     return buf;
 }
 
+/* A physical value as float32: beyond its range is +-Inf (a C conversion would be undefined). */
+static float to_float(double x)
+{
+    if (x > (double)FLT_MAX)
+        return INFINITY;
+    if (x < -(double)FLT_MAX)
+        return -INFINITY;
+    return (float)x;
+}
+
 /* Read every frame, convert and append; frames outside a stream's [first, first + frames) are
  * the exporter's padding and are dropped. */
 static mc_status read_frames(SNDFILE *sf, const plan *p, const run *runs, size_t n_runs,
@@ -560,7 +571,7 @@ static mc_status read_frames(SNDFILE *sf, const plan *p, const run *runs, size_t
                     const double v = frame[u->c0 + j];
                     conv[m++] = p->has_nan_code && v == p->nan_code
                                     ? NAN
-                                    : (float)(c->gain * v + c->offset);
+                                    : to_float(c->gain * v + c->offset);
                 }
             }
             st = mc_import_append(out, u->index, (size_t)(hi - lo), conv, NULL, d);

@@ -78,7 +78,8 @@ typedef struct mc_audio_calibration {
     const char *unit;     /* UCUM unit text (<= MC_NAME_MAX bytes, UTF-8); NULL = unset */
     const char *name;     /* stream name (cleaned by mc_import_stream_name); NULL = unset. A
                              channel given a name is its own stream, never grouped with others */
-    const char *modality; /* "ppg", "ldf", "nirs", "pco2", "other"; NULL = unset (guessed) */
+    const char *modality; /* "ppg", "ldf", "nirs", "pco2", "other"; NULL = unset (guessed). A
+                             stream of several channels takes its first channel's */
 } mc_audio_calibration;
 
 /** Every field unset. Thread: any. */

@@ -1023,3 +1023,24 @@ TEST(guard_page)
     free(wav);
     free(flac);
 }
+
+/* A DOUBLE file holds values beyond float32: they become +-Inf; NaN stays NaN. */
+TEST(double_beyond_float)
+{
+    const char *path = mc_test_tmp_path("big.wav");
+    SF_INFO info = {.samplerate = RATE, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_DOUBLE};
+    SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
+    ASSERT_TRUE(sf != NULL);
+    const double v[5] = {1e300, -1e300, (double)NAN, 3.0, 1e-310};
+    ASSERT_EQ_INT(sf_writef_double(sf, v, 5), 5);
+    ASSERT_EQ_INT(sf_close(sf), 0);
+    mc_import imp;
+    ASSERT_STATUS(import_both(path, &imp, NULL), MC_OK);
+    const float *x = imp.streams[0].data;
+    ASSERT_TRUE(isinf(x[0]) && x[0] > 0);
+    ASSERT_TRUE(isinf(x[1]) && x[1] < 0);
+    ASSERT_TRUE(isnan(x[2]));
+    ASSERT_TRUE(x[3] == 3.0f);
+    ASSERT_TRUE(x[4] == 0.0f);
+    mc_import_free(&imp);
+}
