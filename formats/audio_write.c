@@ -105,9 +105,9 @@ static void put_value(text *t, const char *key, const char *v)
     }
 }
 
-/* Choose the scale of an integer channel: its finite range onto [-maxc, maxc]. The gain and
- * offset are printed, then read back, so that the codes are computed with exactly the numbers
- * the importer will use. */
+/* Choose the scale of an integer channel: its finite range onto [-maxc, maxc]. The metadata
+ * prints gain and offset with 17 significant digits, which read back as the same doubles, so
+ * the codes are computed with exactly the numbers the importer will use. */
 static void choose_scale(out_channel *c, int32_t maxc)
 {
     const mc_import_stream *s = c->s;
@@ -120,15 +120,11 @@ static void choose_scale(out_channel *c, int32_t maxc)
             hi = v > hi ? v : hi;
         }
     }
-    double gain = 1, offset = 0;
+    c->gain = 1, c->offset = 0;
     if (lo <= hi) {
-        offset = lo == hi ? lo : (hi + lo) / 2;
-        gain = lo == hi ? 1 : (hi - lo) / (2.0 * maxc);
+        c->offset = lo == hi ? lo : (hi + lo) / 2;
+        c->gain = lo == hi ? 1 : (hi - lo) / (2.0 * maxc);
     }
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.10g %.10g", gain, offset);
-    if (sscanf(buf, "%lf %lf", &c->gain, &c->offset) != 2 || c->gain == 0)
-        c->gain = gain, c->offset = offset;
 }
 
 static int32_t to_code(float x, const out_channel *c, int32_t maxc, int32_t nan_code)
@@ -236,7 +232,7 @@ static void metadata(const mc_import *rec, const out_channel *chans, uint32_t n_
         if (info->channels[c->j].unit && strcmp(info->channels[c->j].unit, "a.u.") != 0)
             put_value(t, "unit", info->channels[c->j].unit);
         if (fd->bits)
-            put(t, " gain=%.10g offset=%.10g", c->gain, c->offset);
+            put(t, " gain=%.17g offset=%.17g", c->gain, c->offset);
         put(t, "\n");
     }
 }
