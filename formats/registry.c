@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "formats/audio.h"
 #include "formats/csv_export.h"
 #include "formats/edf.h"
 #include "formats/wfdb.h"
@@ -20,12 +21,26 @@
     }
 PLAIN_READER(mc_edf_import)
 PLAIN_READER(mc_wfdb_import)
+PLAIN_READER(mc_audio_import)
+
+/* The audio writer with its container and sample format fixed. */
+#define AUDIO_WRITER(suffix, format)                                                               \
+    static mc_status audio_##suffix(const mc_import *rec, const char *path, mc_diag *d)            \
+    {                                                                                              \
+        return mc_audio_write(rec, path, format, d);                                               \
+    }
+AUDIO_WRITER(wav, MC_AUDIO_WAV_FLOAT)
+AUDIO_WRITER(wav16, MC_AUDIO_WAV_PCM16)
+AUDIO_WRITER(flac, MC_AUDIO_FLAC24)
+AUDIO_WRITER(flac16, MC_AUDIO_FLAC16)
 
 static const mc_import_format imports[] = {
     {"edf", "EDF, EDF+ (C and D, annotations as events) and BDF", mc_edf_detect,
      mc_edf_import_entry},
     {"wfdb", "PhysioNet WFDB record (.hea; formats 8-311, FLAC 508-524, multi-segment)",
      mc_wfdb_detect, mc_wfdb_import_entry},
+    {"audio", "WAV, W64, RF64, CAF, AIFF, FLAC through libsndfile (calibrate with --map)",
+     mc_audio_detect, mc_audio_import_entry},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -38,6 +53,13 @@ static const mc_export_format exports[] = {
      mc_edf_write},
     {"wfdb", ".hea", "WFDB record, format 16 (.hea + .dat), samples per frame for mixed rates",
      mc_wfdb_write},
+    {"wav", ".wav", "WAV float32, values exact; names, units, scales in its comment", audio_wav},
+    {"wav16", ".wav", "WAV 16-bit, each channel scaled over its range (scale in the comment)",
+     audio_wav16},
+    {"flac", ".flac", "FLAC 24-bit, each channel scaled over its range, at most 8 channels",
+     audio_flac},
+    {"flac16", ".flac", "FLAC 16-bit, each channel scaled over its range, at most 8 channels",
+     audio_flac16},
 };
 
 const mc_import_format *mc_import_formats(size_t *n)

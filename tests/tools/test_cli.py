@@ -513,6 +513,50 @@ def test_export_csv_equals_h5py():
     check(not os.path.exists(path("n.csv")), "a failed export left a file")
 
 
+def channels_in_order(h5):
+    """Every channel of a session file as a float64 array, streams in file order (h5py)."""
+    out = []
+    with h5py.File(h5, "r") as f:
+        for n in f["streams"]:
+            d = f["streams"][n]["data"][:].astype(np.float64)
+            out += [d[:, c] for c in range(d.shape[1])]
+    return out
+
+
+def test_export_import_round_trips():
+    """sim -> export (each format) -> import: every channel comes back within the format's
+    resolution: float WAV exactly, 24-bit within range/2^24, 16-bit formats (WAV, FLAC, EDF, WFDB)
+    within one step of range/65534; every sample is there at the right rate."""
+    src = path("rt.h5")
+    sim(src, 6, "ppg=ppg,rate=250", "ldf=ldf,rate=250")
+    with h5py.File(src, "r") as f:
+        ref = [f["streams/ppg/data"][:, 0], f["streams/ppg/data"][:, 1], f["streams/ldf/data"][:, 0]]
+    ref = [r.astype(np.float64) for r in ref]
+    cases = [("wav", ".wav", 0.0), ("wav16", ".wav", 1 / 65534), ("flac", ".flac", 1 / 16777214),
+             ("flac16", ".flac", 1 / 65534), ("edf", ".edf", 1.01 / 65534),
+             ("wfdb", ".hea", 1.01 / 65534)]
+    for fmt, ext, step in cases:
+        out = path("rt_" + fmt + ext)
+        rc, o, e = run("export", src, "--to", fmt, "-o", out)
+        check(rc == 0, f"export {fmt}: {e}")
+        back = path("rt_" + fmt + ".h5")
+        rc, o, e = run("import", out, "-o", back, *SIM_BASE)
+        check(rc == 0, f"import {fmt}: {e}")
+        got = channels_in_order(back)
+        check(len(got) == 3, f"{fmt}: {len(got)} channels back")
+        # File order is alphabetical in HDF5 (ldf before ppg): match channels by best fit.
+        for r in ref:
+            tol = step * (r.max() - r.min()) + 1e-6 * abs(r).max()
+            errs = [np.max(np.abs(g[:len(r)] - r)) if len(g) >= len(r) else np.inf for g in got]
+            k = int(np.argmin(errs))
+            check(errs[k] <= tol, f"{fmt}: worst error {errs[k]:.4g} > {tol:.4g}")
+            check(len(got[k]) == len(r), f"{fmt}: {len(got[k])} samples for {len(r)}")
+        with h5py.File(back, "r") as f:
+            rates = {float(g.attrs["rate_hz"]) for g in f["streams"].values()}
+        check(rates == {250.0}, f"{fmt}: rates {rates}")
+    expect_user_error(["export", src, "--to", "flac", "-o", path("rt_flac.flac")], "exists")
+
+
 def test_import_errors():
     """import refuses what it cannot read with one line, and never writes over a file."""
     junk = path("junk.bin")
