@@ -24,8 +24,8 @@
  *   copied into the import.
  * - Files written by mcirc (EDF+ recording field technician `mcirc`) store a missing sample as
  *   the digital value -32768 (see mc_edf_write); for those files alone it is read back as NaN,
- *   each run of NaN is marked as a gap "edf missing", and the missing samples that end the last
- *   record (the writer's padding) are not kept. */
+ *   each run of NaN becomes a gap "edf missing", and the missing samples that end a signal (the
+ *   writer's padding of the records after a stream's end) are not kept, so lengths come back. */
 #ifndef MC_FORMATS_EDF_H
 #define MC_FORMATS_EDF_H
 

@@ -660,6 +660,15 @@ static void build_recording(mc_import *imp)
     ASSERT_STATUS(mc_import_append(imp, ib, 190, y, NULL, NULL), MC_OK); /* 7.6 s: padded */
     const float s[6] = {97, 98, 96, 95, 97, 99};
     ASSERT_STATUS(mc_import_append(imp, ic, 6, s, NULL, NULL), MC_OK);
+    /* A stream that ends 5.5 s before the others: whole records of padding after it. */
+    mc_channel_info tc = {.name = "tcpCO2", .unit = "mm[Hg]", .scale_gain = 1};
+    mc_stream_info e = {.name = "tcpCO2", .n_channels = 1, .channels = &tc, .rate_hz = 10};
+    size_t ie;
+    ASSERT_STATUS(mc_import_add_stream(imp, &e, 0, &ie, NULL), MC_OK);
+    float z[25];
+    for (int i = 0; i < 25; i++)
+        z[i] = (float)(40 + i * 0.1);
+    ASSERT_STATUS(mc_import_append(imp, ie, 25, z, NULL, NULL), MC_OK);
     mc_event e1 = {.t_ns = 1500000000LL, .value = 2.5};
     snprintf(e1.kind, sizeof e1.kind, "annotation");
     snprintf(e1.text, sizeof e1.text, "cuff inflated");
@@ -691,7 +700,7 @@ TEST(round_trip)
     ASSERT_STATUS(st, MC_OK);
     ASSERT_STR_EQ(back.format, "edf+");
     ASSERT_EQ_INT(back.start_unix_ns, 1714558830000000000LL); /* the second; .25 s in the TAL */
-    ASSERT_EQ_INT(back.n_streams, 4);
+    ASSERT_EQ_INT(back.n_streams, 5);
     const mc_import_stream *p = find(&back, "PLETH"), *l = find(&back, "ldf.perfusion"),
                            *t = find(&back, "ldf.temp"), *s = find(&back, "SpO2");
     ASSERT_EQ_INT(p->start_ns, 250000000LL);
@@ -703,6 +712,12 @@ TEST(round_trip)
     /* Lengths come back exactly (the last record's padding is dropped). */
     ASSERT_EQ_INT(p->n_frames, 1000);
     ASSERT_EQ_INT(l->n_frames, 190);
+    const mc_import_stream *co2 = find(&back, "tcpCO2");
+    ASSERT_EQ_INT(co2->n_frames, 25); /* 55 samples of padding in records 2-7 are dropped */
+    ASSERT_EQ_INT(co2->n_gaps, 0);
+    ASSERT_EQ_INT(co2->info->modality, MC_MODALITY_PCO2);
+    ASSERT_STR_EQ(co2->info->channels[0].unit, "mm[Hg]");
+    ASSERT_NEAR_F(co2->data[24], 42.4, 2.5 / 65534 + 1e-5);
     /* SpO2 started 2 s later: 2 missing samples before it, marked as a gap. */
     ASSERT_EQ_INT(s->n_frames, 8);
     ASSERT_TRUE(isnan(s->data[0]) && isnan(s->data[1]));
