@@ -3,6 +3,7 @@
  * against its documented facts and independent readings (numpy over the header, MNE-Python),
  * crafted EDF+D, BDF, fractional-duration and annotation-only files, malformed headers, records
  * and TALs, the import's memory bound, and every prefix of crafted files at a guard page. */
+#include "formats/export.h"
 #include "tests/formats/edf_testutil.h"
 #include "tests/guard.h"
 
@@ -458,4 +459,36 @@ TEST(guard_page_prefixes)
     }
     /* Complete files read (the BDF+ also as its whole) and nothing shorter than a record. */
     ASSERT_EQ_INT(ok, 3);
+}
+
+TEST(shared_to_session_file)
+{
+    /* What `mcirc import` does with the result: a session file, loaded back by the exporter's
+     * loader with the same streams, values, start and annotations. */
+    mc_import imp, back;
+    import_shared(&imp);
+    mc_session_info s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.subject, sizeof s.subject, "EDF-001");
+    snprintf(s.session, sizeof s.session, "import");
+    snprintf(s.software, sizeof s.software, "mcirc test");
+    char path[700];
+    snprintf(path, sizeof path, "%s", mc_test_tmp_path("chtypes.h5"));
+    mc_diag d;
+    mc_status st = mc_import_write(&imp, &s, 0, 4, path, &d);
+    if (st != MC_OK)
+        fprintf(stderr, "%s\n", d.message);
+    ASSERT_STATUS(st, MC_OK);
+    mc_export_opts o = mc_export_opts_default();
+    mc_import_init(&back);
+    ASSERT_STATUS(mc_export_load(path, &o, &back, &d), MC_OK);
+    ASSERT_EQ_INT(back.n_streams, 42);
+    ASSERT_EQ_INT(back.start_unix_ns, imp.start_unix_ns);
+    ASSERT_EQ_INT(back.streams[26].n_frames, 1000);
+    ASSERT_STR_EQ(back.streams[26].info->name, "ECG_ECG1");
+    ASSERT_NEAR_F(back.streams[26].data[4], imp.streams[26].data[4], 0);
+    ASSERT_EQ_INT(back.n_events, 8);
+    ASSERT_STR_EQ(back.events[5].text, "high amp RDA F4, C4");
+    mc_import_free(&back);
+    mc_import_free(&imp);
 }
