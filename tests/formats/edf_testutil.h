@@ -145,9 +145,8 @@ static inline void dump(const mc_import *imp, const char *path)
     for (size_t i = 0; i < imp->n_streams; i++) {
         const mc_import_stream *s = &imp->streams[i];
         const char *label = mc_stream_info_get_attr(s->info, "edf_label");
-        const char *unit = mc_stream_info_get_attr(s->info, "edf_unit");
         fprintf(f, "S\t%s\t%.17g\t%s\t", label ? label : s->info->name, s->info->rate_hz,
-                unit ? unit : s->info->channels[0].unit);
+                s->info->channels[0].unit);
         for (int64_t j = 0; j < s->n_frames; j++)
             fprintf(f, j ? " %.9g" : "%.9g", (double)s->data[j]);
         fputc('\n', f);
