@@ -26,6 +26,7 @@ typedef struct edf_signal {
     size_t rec_offset; /* bytes from a record's start to this signal's samples */
     int annotations;
     size_t stream;
+    int64_t pending_missing; /* files written by mcirc: missing samples not yet appended */
 } edf_signal;
 
 typedef struct edf_reader {
@@ -174,7 +175,8 @@ static mc_status read_start(edf_reader *r, mc_import *out)
                      v[1] <= 12 && strncmp(mon, month_names[v[1] - 1], 3) == 0)
                 year = yyyy;
         }
-        r->by_mcirc = nt >= 4 && strcmp(tok[3], "mcirc") == 0;
+        /* mcirc writes EDF+C only: its missing-sample convention is not read into EDF+D. */
+        r->by_mcirc = nt >= 4 && strcmp(tok[3], "mcirc") == 0 && !r->discontinuous;
     }
     static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     const int day = v[0], month = v[1], hh = v[3], mm = v[4], ss = v[5];
@@ -395,14 +397,13 @@ static mc_status add_streams(edf_reader *r, mc_import *out, int64_t start_ns)
     return MC_OK;
 }
 
-/* One record's samples of an ordinary signal, in physical units, appended to its stream. In the
- * last record of a file written by mcirc, trailing missing samples are the writer's padding and
- * are not kept. */
-static mc_status read_samples(edf_reader *r, mc_import *out, const edf_signal *s, const uint8_t *p,
-                              int last)
+/* One record's samples of an ordinary signal, in physical units, appended to its stream. In a
+ * file written by mcirc, a run of missing samples is held back until a value follows it, then
+ * appended as a gap "edf missing"; the run that ends the file (the writer's padding) is dropped. */
+static mc_status read_samples(edf_reader *r, mc_import *out, edf_signal *s, const uint8_t *p)
 {
     const double k = (s->pmax - s->pmin) / (double)(s->dmax - s->dmin);
-    size_t n = (size_t)s->spr;
+    const size_t n = (size_t)s->spr;
     for (size_t j = 0; j < n; j++) {
         int32_t v;
         if (r->bdf) {
@@ -418,32 +419,28 @@ static mc_status read_samples(edf_reader *r, mc_import *out, const edf_signal *s
         else
             r->scratch[j] = (float)(((double)v - (double)s->dmin) * k + s->pmin);
     }
-    if (last && r->by_mcirc)
-        while (n > 0 && isnan(r->scratch[n - 1]))
-            n--;
-    return mc_import_append(out, s->stream, n, r->scratch, NULL, r->d);
-}
-
-/* In a file written by mcirc, each run of missing samples is marked as a gap. */
-static mc_status mark_missing(edf_reader *r, mc_import *out)
-{
-    for (size_t i = 0; i < (size_t)r->ns; i++) {
-        if (r->sig[i].annotations)
-            continue;
-        const mc_import_stream *s = &out->streams[r->sig[i].stream];
-        for (int64_t j = 0; j < s->n_frames;) {
-            if (!isnan(s->data[j])) {
-                j++;
-                continue;
-            }
-            int64_t e = j;
-            while (e < s->n_frames && isnan(s->data[e]))
+    if (!r->by_mcirc)
+        return mc_import_append(out, s->stream, n, r->scratch, NULL, r->d);
+    for (size_t j = 0; j < n;) {
+        size_t e = j;
+        if (isnan(r->scratch[j])) {
+            while (e < n && isnan(r->scratch[e]))
                 e++;
-            mc_status st = mc_import_mark_gap(out, r->sig[i].stream, j, e - j, "edf missing", r->d);
-            if (st != MC_OK)
-                return st;
+            s->pending_missing += (int64_t)(e - j);
             j = e;
+            continue;
         }
+        while (e < n && !isnan(r->scratch[e]))
+            e++;
+        mc_status st = MC_OK;
+        if (s->pending_missing > 0)
+            st = mc_import_append_gap(out, s->stream, s->pending_missing, "edf missing", r->d);
+        s->pending_missing = 0;
+        if (st == MC_OK)
+            st = mc_import_append(out, s->stream, e - j, r->scratch + j, NULL, r->d);
+        if (st != MC_OK)
+            return st;
+        j = e;
     }
     return MC_OK;
 }
@@ -512,11 +509,10 @@ static mc_status read_records(edf_reader *r, mc_import *out, int64_t first_onset
         }
         prev_onset_ns = onset_ns;
         for (size_t i = 0; i < (size_t)r->ns; i++) {
-            const edf_signal *s = &r->sig[i];
+            edf_signal *s = &r->sig[i];
             if (s->annotations)
                 continue;
-            mc_status st =
-                read_samples(r, out, s, r->buf + base + s->rec_offset, k == r->n_records - 1);
+            mc_status st = read_samples(r, out, s, r->buf + base + s->rec_offset);
             if (st != MC_OK)
                 return st;
         }
@@ -553,10 +549,7 @@ mc_status mc_edf_read(const uint8_t *buf, size_t n, const char *name, mc_import 
     }
     if ((st = add_streams(&r, out, first_onset_ns)) != MC_OK)
         goto done;
-    if ((st = read_records(&r, out, first_onset_ns - r.duration_ns)) != MC_OK)
-        goto done;
-    if (r.by_mcirc && !r.discontinuous)
-        st = mark_missing(&r, out);
+    st = read_records(&r, out, first_onset_ns - r.duration_ns);
 done:
     free(r.scratch);
     free(r.sig);

@@ -24,8 +24,8 @@
  *   copied into the import.
  * - Files written by mcirc (EDF+ recording field technician `mcirc`) store a missing sample as
  *   the digital value -32768 (see mc_edf_write); for those files alone it is read back as NaN,
- *   each run of NaN is marked as a gap "edf missing", and the missing samples that end the last
- *   record (the writer's padding) are not kept. */
+ *   each run of NaN becomes a gap "edf missing", and the missing samples that end a signal (the
+ *   writer's padding of the records after a stream's end) are not kept, so lengths come back. */
 #ifndef MC_FORMATS_EDF_H
 #define MC_FORMATS_EDF_H
 
@@ -63,10 +63,11 @@ MC_NODISCARD mc_status mc_edf_import(const char *path, mc_import *out, mc_diag *
  *
  *  Record duration: the smallest whole number of seconds that holds a whole number of samples of
  *  every stream (1 s for integer rates, 4 s for 0.25 Hz, 800 s for 62.4725 Hz); a rate that is
- *  no fraction p/q with q <= 1000, or a record over 8 MiB, is refused. The last record is padded
- *  with missing samples, so a file read back may have up to one record more per stream.
+ *  no fraction p/q with q <= 1000, or a record over 8 MiB, is refused. Records after a stream's
+ *  end are padded with missing samples, which other readers see (mcirc drops them: see above).
  *  Streams that start later than the first are preceded by missing samples (their start is
- *  rounded to the nearest sample).
+ *  rounded to the nearest sample), read back as a gap. Annotations and records beyond 1e9 s from
+ *  the start are refused.
  *
  *  Scale: per channel, the finite values' range [lo, hi] maps to digital -32767..32767 and the
  *  header's physical minimum (for -32768) lies one step below lo, both rounded outward to the

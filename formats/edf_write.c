@@ -155,6 +155,11 @@ static mc_status add_tal(out_tal **tals, size_t *n, size_t *cap, int64_t record,
         *tals = t;
         *cap = c;
     }
+    if (onset_ns < -MC__EDF_MAX_ONSET_S * NS_PER_S || onset_ns > MC__EDF_MAX_ONSET_S * NS_PER_S)
+        return mc_diag_set(d, MC_EINVAL, -1, -1,
+                           "EDF: annotation \"%.40s\" at %.0f s from the start lies beyond the "
+                           "%lld s a TAL holds here",
+                           text, (double)onset_ns * 1e-9, (long long)MC__EDF_MAX_ONSET_S);
     char on[48], du[48] = "";
     tal_seconds(on, sizeof on, onset_ns, 1);
     if (isfinite(duration_s) && duration_s >= 0 && duration_s < 1e9) {
@@ -259,9 +264,12 @@ static mc_status plan_signals(const mc_import *rec, edf_plan *p, mc_diag *d)
         }
     }
     p->n_sig = n_sig;
-    if (p->n_records > 99999999)
-        return mc_diag_set(d, MC_EINVAL, -1, -1, "EDF: %lld records do not fit the header",
-                           (long long)p->n_records);
+    if (p->n_records > 99999999 || p->n_records * p->record_s > MC__EDF_MAX_ONSET_S)
+        return mc_diag_set(d, MC_EINVAL, -1, -1,
+                           "EDF: %lld records of %lld s do not fit the header (at most 99999999 "
+                           "records, %lld s)",
+                           (long long)p->n_records, (long long)p->record_s,
+                           (long long)MC__EDF_MAX_ONSET_S);
     return MC_OK;
 }
 
@@ -314,6 +322,9 @@ static mc_status plan_annotations(const mc_import *rec, edf_plan *p, mc_diag *d)
                 if (isfinite(e->value) && n > 0 && (size_t)n < sizeof text)
                     snprintf(text + n, sizeof text - (size_t)n, " = %g", e->value);
             }
+            if (fabs((double)e->t_ns - (double)p->t0_ns) > 4e18)
+                return mc_diag_set(d, MC_EINVAL, -1, -1, "EDF: event \"%.40s\" is out of range",
+                                   text);
             const int64_t rel = e->t_ns - p->t0_ns;
             int64_t r = rel < 0 ? 0 : rel / rec_ns;
             r = r >= p->n_records ? p->n_records - 1 : r;
@@ -323,8 +334,11 @@ static mc_status plan_annotations(const mc_import *rec, edf_plan *p, mc_diag *d)
         const mc_import_stream *s = &rec->streams[i - rec->n_events];
         for (size_t g = 0; g < s->n_gaps && st == MC_OK; g++) {
             const double rate = s->info->rate_hz;
-            const int64_t rel =
-                s->start_ns - p->t0_ns + llround((double)s->gaps[g].first_index / rate * 1e9);
+            const double at_ns = (double)s->gaps[g].first_index / rate * 1e9;
+            if (!(at_ns < 4e18))
+                return mc_diag_set(d, MC_EINVAL, -1, -1, "EDF: a gap of %s is out of range",
+                                   s->info->name);
+            const int64_t rel = s->start_ns - p->t0_ns + llround(at_ns);
             int64_t r = rel < 0 ? 0 : rel / rec_ns;
             r = r >= p->n_records ? p->n_records - 1 : r;
             char text[MC_NAME_MAX + 64];

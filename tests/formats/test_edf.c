@@ -1,213 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* tests/formats/test_edf.c: the EDF/EDF+/BDF reader and the EDF+C writer (formats/edf.h): the
- * shared chtypes_edf.edf against its documented facts and independent readings (numpy over the
- * header, MNE-Python), crafted EDF+D, BDF and fractional-duration files, malformed headers and
- * records, and the round trip import -> EDF+C -> import (also read by MNE). */
-#include <math.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "formats/edf.h"
-#include "formats/import.h"
+/* tests/formats/test_edf.c: the EDF/EDF+/BDF reader (formats/edf.h): the shared chtypes_edf.edf
+ * against its documented facts and independent readings (numpy over the header, MNE-Python),
+ * crafted EDF+D, BDF, fractional-duration and annotation-only files, malformed headers, records
+ * and TALs, the import's memory bound, and every prefix of crafted files at a guard page. */
+#include "formats/export.h"
+#include "tests/formats/edf_testutil.h"
 #include "tests/guard.h"
-#include "tests/harness.h"
-#include "tests/util.h"
-
-/* ---- a small EDF builder for crafted files ---- */
-
-typedef struct tsig {
-    const char *label, *unit, *pmin, *pmax, *dmin, *dmax, *spr;
-} tsig;
-
-typedef struct tfile {
-    uint8_t *b;
-    size_t n, cap;
-} tfile;
-
-static void put_bytes(tfile *f, const void *p, size_t n)
-{
-    if (f->n + n > f->cap) {
-        f->cap = (f->n + n) * 2 + 4096;
-        f->b = realloc(f->b, f->cap);
-        ASSERT_TRUE(f->b != NULL);
-    }
-    memcpy(f->b + f->n, p, n);
-    f->n += n;
-}
-
-/* A field of `width` bytes: text, space padded. */
-static void put_field(tfile *f, const char *text, size_t width)
-{
-    char t[128];
-    memset(t, ' ', sizeof t);
-    memcpy(t, text, strlen(text) < width ? strlen(text) : width);
-    put_bytes(f, t, width);
-}
-
-/* The header: `bdf` selects 0xFF BIOSEMI, dates "dd.mm.yy", "hh.mm.ss". */
-static void put_header(tfile *f, int bdf, const char *recording, const char *date, const char *time,
-                       const char *reserved, const char *nrec, const char *dur, size_t ns,
-                       const tsig *s)
-{
-    if (bdf) {
-        put_bytes(f,
-                  "\xff"
-                  "BIOSEMI",
-                  8);
-    } else {
-        put_field(f, "0", 8);
-    }
-    put_field(f, "Jane Doe 1970", 80); /* a patient field that must never be copied */
-    put_field(f, recording, 80);
-    put_field(f, date, 8);
-    put_field(f, time, 8);
-    char t[32];
-    snprintf(t, sizeof t, "%zu", 256 * (ns + 1));
-    put_field(f, t, 8);
-    put_field(f, reserved, 44);
-    put_field(f, nrec, 8);
-    put_field(f, dur, 8);
-    snprintf(t, sizeof t, "%zu", ns);
-    put_field(f, t, 4);
-    for (size_t i = 0; i < ns; i++)
-        put_field(f, s[i].label, 16);
-    for (size_t i = 0; i < ns; i++)
-        put_field(f, "", 80);
-    for (size_t i = 0; i < ns; i++)
-        put_field(f, s[i].unit, 8);
-    for (size_t i = 0; i < ns; i++)
-        put_field(f, s[i].pmin, 8);
-    for (size_t i = 0; i < ns; i++)
-        put_field(f, s[i].pmax, 8);
-    for (size_t i = 0; i < ns; i++)
-        put_field(f, s[i].dmin, 8);
-    for (size_t i = 0; i < ns; i++)
-        put_field(f, s[i].dmax, 8);
-    for (size_t i = 0; i < ns; i++)
-        put_field(f, "HP:0.1Hz", 80);
-    for (size_t i = 0; i < ns; i++)
-        put_field(f, s[i].spr, 8);
-    for (size_t i = 0; i < ns; i++)
-        put_field(f, "", 32);
-}
-
-static void put_i16(tfile *f, int v)
-{
-    const uint8_t b[2] = {(uint8_t)(v & 0xFF), (uint8_t)((v >> 8) & 0xFF)};
-    put_bytes(f, b, 2);
-}
-
-static void put_i24(tfile *f, int32_t v)
-{
-    const uint8_t b[3] = {(uint8_t)(v & 0xFF), (uint8_t)((v >> 8) & 0xFF),
-                          (uint8_t)((v >> 16) & 0xFF)};
-    put_bytes(f, b, 3);
-}
-
-/* An annotation signal of `bytes` bytes holding `tal` (NUL padded). */
-static void put_annotations(tfile *f, const char *tal, size_t tal_len, size_t bytes)
-{
-    ASSERT_TRUE(tal_len <= bytes);
-    put_bytes(f, tal, tal_len);
-    for (size_t i = tal_len; i < bytes; i++)
-        put_bytes(f, "", 1);
-}
-
-/* Read bytes into a fresh import; the caller frees it. */
-static mc_status read_into(const tfile *f, mc_import *imp, mc_diag *d)
-{
-    mc_import_init(imp);
-    return mc_edf_read(f->b, f->n, "crafted.edf", imp, d);
-}
-
-static const mc_import_stream *find(const mc_import *imp, const char *name)
-{
-    for (size_t i = 0; i < imp->n_streams; i++)
-        if (strcmp(imp->streams[i].info->name, name) == 0)
-            return &imp->streams[i];
-    mc_test_fail(__FILE__, __LINE__, name);
-    return NULL;
-}
-
-/* ---- dumps for the Python cross-checks ---- */
-
-static void dump(const mc_import *imp, const char *path)
-{
-    FILE *f = fopen(path, "w");
-    ASSERT_TRUE(f != NULL);
-    if (imp->start_unix_ns == MC_IMPORT_NO_TIME)
-        fprintf(f, "T\tnone\n");
-    else
-        fprintf(f, "T\t%lld\n", (long long)imp->start_unix_ns);
-    for (size_t i = 0; i < imp->n_streams; i++) {
-        const mc_import_stream *s = &imp->streams[i];
-        const char *label = mc_stream_info_get_attr(s->info, "edf_label");
-        const char *unit = mc_stream_info_get_attr(s->info, "edf_unit");
-        fprintf(f, "S\t%s\t%.17g\t%s\t", label ? label : s->info->name, s->info->rate_hz,
-                unit ? unit : s->info->channels[0].unit);
-        for (int64_t j = 0; j < s->n_frames; j++)
-            fprintf(f, j ? " %.9g" : "%.9g", (double)s->data[j]);
-        fputc('\n', f);
-    }
-    for (size_t i = 0; i < imp->n_events; i++)
-        fprintf(f, "E\t%.9f\t%.9g\t%s\n", (double)imp->events[i].t_ns * 1e-9, imp->events[i].value,
-                imp->events[i].text);
-    ASSERT_EQ_INT(fclose(f), 0);
-}
-
-/* Runs tests/formats/edf_crosscheck.py; a missing Python or MNE skips the case. */
-static void crosscheck(const char *mode, const char *edf, const char *dump_path)
-{
-    char script[1024], cmd[4096];
-    snprintf(script, sizeof script, "%s", __FILE__);
-    char *slash = strrchr(script, '/');
-    ASSERT_TRUE(slash != NULL);
-    snprintf(slash + 1, sizeof script - (size_t)(slash + 1 - script), "edf_crosscheck.py");
-    FILE *f = fopen("/usr/bin/python3", "rb");
-    if (!f)
-        SKIP("/usr/bin/python3 is absent");
-    fclose(f);
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' %s '%s' '%s'", script, mode, edf, dump_path);
-    const int rc = system(cmd);
-    ASSERT_TRUE(rc != -1 && WIFEXITED(rc));
-    if (WEXITSTATUS(rc) == 77)
-        SKIP("%s cross-check skipped (see above)", mode);
-    ASSERT_EQ_INT(WEXITSTATUS(rc), 0);
-}
-
-/* ---- the shared real file ---- */
-
-static void import_shared(mc_import *imp)
-{
-    const char *path = mc_test_shared("edf/chtypes_edf.edf");
-    mc_import_init(imp);
-    mc_diag d;
-    mc_status st = mc_edf_import(path, imp, &d);
-    if (st != MC_OK)
-        fprintf(stderr, "%s\n", d.message);
-    ASSERT_STATUS(st, MC_OK);
-}
-
-/* Does `needle` occur in any string the import holds? */
-static int import_holds(const mc_import *imp, const char *needle)
-{
-    if (strstr(imp->format, needle) || strstr(imp->source, needle))
-        return 1;
-    for (size_t i = 0; i < imp->n_streams; i++) {
-        const mc_stream_info *s = imp->streams[i].info;
-        if (strstr(s->name, needle))
-            return 1;
-        for (size_t a = 0; a < s->n_attrs; a++)
-            if (strstr(s->attrs[a].value, needle))
-                return 1;
-    }
-    for (size_t i = 0; i < imp->n_events; i++)
-        if (strstr(imp->events[i].text, needle))
-            return 1;
-    return 0;
-}
 
 TEST(shared_chtypes_facts)
 {
@@ -627,246 +425,6 @@ TEST(import_limit)
     free(f.b);
 }
 
-/* ---- the writer ---- */
-
-/* An import as mc_export_load gives one: PLETH 125 Hz with a NaN gap, a 2-channel LDF stream at
- * 25 Hz that ends within a record, SpO2 at 1 Hz starting 2 s later, an annotation and a CRT. */
-static void build_recording(mc_import *imp)
-{
-    mc_import_init(imp);
-    imp->start_unix_ns = 1714558830250000000LL; /* 2024-05-01 10:20:30.25 UTC */
-    mc_channel_info pleth = {.name = "PLETH", .unit = "", .scale_gain = 1};
-    mc_channel_info ldf[2] = {{.name = "perfusion", .unit = "PU", .scale_gain = 1},
-                              {.name = "temp", .unit = "Cel", .scale_gain = 1}};
-    mc_channel_info spo2 = {.name = "SpO2", .unit = "%", .scale_gain = 1};
-    mc_stream_info a = {.name = "PLETH", .n_channels = 1, .channels = &pleth, .rate_hz = 125};
-    mc_stream_info b = {.name = "ldf", .n_channels = 2, .channels = ldf, .rate_hz = 25};
-    mc_stream_info c = {.name = "SpO2", .n_channels = 1, .channels = &spo2, .rate_hz = 1};
-    size_t ia, ib, ic;
-    ASSERT_STATUS(mc_import_add_stream(imp, &a, 0, &ia, NULL), MC_OK);
-    ASSERT_STATUS(mc_import_add_stream(imp, &b, 0, &ib, NULL), MC_OK);
-    ASSERT_STATUS(mc_import_add_stream(imp, &c, 2000000000LL, &ic, NULL), MC_OK);
-    float x[1000];
-    for (int i = 0; i < 1000; i++)
-        x[i] = (float)(1.5 + sin(i * 0.07) * 0.8);
-    ASSERT_STATUS(mc_import_append(imp, ia, 100, x, NULL, NULL), MC_OK);
-    ASSERT_STATUS(mc_import_append_gap(imp, ia, 50, "device off", NULL), MC_OK);
-    ASSERT_STATUS(mc_import_append(imp, ia, 850, x + 150, NULL, NULL), MC_OK);
-    float y[400];
-    for (int i = 0; i < 200; i++) {
-        y[2 * i] = (float)(120 + 40 * cos(i * 0.1));
-        y[2 * i + 1] = (float)(33.0 + i * 0.001);
-    }
-    ASSERT_STATUS(mc_import_append(imp, ib, 190, y, NULL, NULL), MC_OK); /* 7.6 s: padded */
-    const float s[6] = {97, 98, 96, 95, 97, 99};
-    ASSERT_STATUS(mc_import_append(imp, ic, 6, s, NULL, NULL), MC_OK);
-    mc_event e1 = {.t_ns = 1500000000LL, .value = 2.5};
-    snprintf(e1.kind, sizeof e1.kind, "annotation");
-    snprintf(e1.text, sizeof e1.text, "cuff inflated");
-    mc_event e2 = {.t_ns = 6250000000LL, .value = 3.5};
-    snprintf(e2.kind, sizeof e2.kind, "crt");
-    snprintf(e2.text, sizeof e2.text, "finger\x14tip");
-    ASSERT_STATUS(mc_import_add_event(imp, &e2, NULL), MC_OK);
-    ASSERT_STATUS(mc_import_add_event(imp, &e1, NULL), MC_OK);
-}
-
-TEST(round_trip)
-{
-    mc_import rec, back;
-    build_recording(&rec);
-    const char *path = mc_test_tmp_path("round.edf");
-    char file[700];
-    snprintf(file, sizeof file, "%s", path);
-    mc_diag d;
-    mc_status st = mc_edf_write(&rec, file, &d);
-    if (st != MC_OK)
-        fprintf(stderr, "%s\n", d.message);
-    ASSERT_STATUS(st, MC_OK);
-    ASSERT_STATUS(mc_edf_write(&rec, file, &d), MC_EEXIST); /* never over a file */
-
-    mc_import_init(&back);
-    st = mc_edf_import(file, &back, &d);
-    if (st != MC_OK)
-        fprintf(stderr, "%s\n", d.message);
-    ASSERT_STATUS(st, MC_OK);
-    ASSERT_STR_EQ(back.format, "edf+");
-    ASSERT_EQ_INT(back.start_unix_ns, 1714558830000000000LL); /* the second; .25 s in the TAL */
-    ASSERT_EQ_INT(back.n_streams, 4);
-    const mc_import_stream *p = find(&back, "PLETH"), *l = find(&back, "ldf.perfusion"),
-                           *t = find(&back, "ldf.temp"), *s = find(&back, "SpO2");
-    ASSERT_EQ_INT(p->start_ns, 250000000LL);
-    ASSERT_NEAR_F(p->info->rate_hz, 125, 0);
-    ASSERT_NEAR_F(l->info->rate_hz, 25, 0);
-    ASSERT_STR_EQ(l->info->channels[0].unit, "PU");
-    ASSERT_STR_EQ(t->info->channels[0].unit, "Cel");
-    ASSERT_STR_EQ(s->info->channels[0].unit, "%");
-    /* Lengths come back exactly (the last record's padding is dropped). */
-    ASSERT_EQ_INT(p->n_frames, 1000);
-    ASSERT_EQ_INT(l->n_frames, 190);
-    /* SpO2 started 2 s later: 2 missing samples before it, marked as a gap. */
-    ASSERT_EQ_INT(s->n_frames, 8);
-    ASSERT_TRUE(isnan(s->data[0]) && isnan(s->data[1]));
-    ASSERT_NEAR_F(s->data[2], 97, 4.0 / 65535 + 1e-6);
-    ASSERT_EQ_INT(s->n_gaps, 1);
-    /* Within one digital step of the header's range, NaN where NaN was. */
-    const mc_import_stream *orig[4] = {&rec.streams[0], &rec.streams[1], &rec.streams[1], NULL};
-    const mc_import_stream *got[3] = {p, l, t};
-    for (int k = 0; k < 3; k++) {
-        const int nch = (int)orig[k]->info->n_channels, ch = k == 2;
-        double lo = 1e30, hi = -1e30, worst = 0;
-        for (int64_t j = 0; j < orig[k]->n_frames; j++) {
-            const double v = (double)orig[k]->data[j * nch + ch];
-            if (isfinite(v))
-                lo = fmin(lo, v), hi = fmax(hi, v);
-        }
-        const double step = (hi - lo) / 65534 * 1.01 + 1e-6 * fabs(hi);
-        for (int64_t j = 0; j < orig[k]->n_frames; j++) {
-            const double v = (double)orig[k]->data[j * nch + ch], w = (double)got[k]->data[j];
-            ASSERT_EQ_INT(isnan(v), isnan(w));
-            if (!isnan(v))
-                worst = fmax(worst, fabs(v - w));
-        }
-        fprintf(stderr, "%s: worst error %.3g, one step %.3g\n", got[k]->info->name, worst, step);
-        ASSERT_TRUE(worst <= step);
-    }
-    ASSERT_EQ_INT(p->n_gaps, 1);
-    ASSERT_EQ_INT(p->gaps[0].first_index, 100);
-    ASSERT_EQ_INT(p->gaps[0].n_missing, 50);
-    ASSERT_STR_EQ(p->gaps[0].reason, "edf missing");
-    /* Events: the annotation with its duration, the note as text, the gaps as annotations; all
-     * relative to the header's second (0.25 s later than the recording's own start). */
-    ASSERT_EQ_INT(back.n_events, 3); /* in record order */
-    ASSERT_STR_EQ(back.events[0].text, "gap PLETH: device off");
-    ASSERT_EQ_INT(back.events[0].t_ns, 250000000LL + 800000000LL);
-    ASSERT_NEAR_F(back.events[0].value, 0.4, 1e-9);
-    ASSERT_STR_EQ(back.events[1].text, "cuff inflated");
-    ASSERT_EQ_INT(back.events[1].t_ns, 1750000000LL);
-    ASSERT_NEAR_F(back.events[1].value, 2.5, 0);
-    ASSERT_STR_EQ(back.events[2].text, "crt: finger tip = 3.5");
-    ASSERT_EQ_INT(back.events[2].t_ns, 6500000000LL);
-    ASSERT_TRUE(isnan(back.events[2].value));
-
-    /* The same file through numpy and MNE. */
-    const char *dump_path = mc_test_tmp_path("round.dump");
-    dump(&back, dump_path);
-    crosscheck("numpy", file, dump_path);
-    mc_import_free(&back);
-    mc_import_free(&rec);
-}
-
-TEST(round_trip_mne)
-{
-    /* MNE reads every signal at one rate: two 125 Hz streams, values and annotations. */
-    mc_import rec, back;
-    mc_import_init(&rec);
-    rec.start_unix_ns = 1714558830000000000LL;
-    mc_channel_info ch = {.name = "v", .unit = "mm[Hg]", .scale_gain = 1};
-    mc_stream_info a = {.name = "ABP", .n_channels = 1, .channels = &ch, .rate_hz = 125};
-    mc_stream_info b = {.name = "PLETH", .n_channels = 1, .channels = &ch, .rate_hz = 125};
-    size_t ia, ib;
-    ASSERT_STATUS(mc_import_add_stream(&rec, &a, 0, &ia, NULL), MC_OK);
-    ASSERT_STATUS(mc_import_add_stream(&rec, &b, 0, &ib, NULL), MC_OK);
-    float x[500];
-    for (int i = 0; i < 500; i++)
-        x[i] = (float)(80 + 30 * sin(i * 0.05));
-    ASSERT_STATUS(mc_import_append(&rec, ia, 500, x, NULL, NULL), MC_OK);
-    for (int i = 0; i < 500; i++)
-        x[i] = (float)(-0.2 + 0.01 * i);
-    ASSERT_STATUS(mc_import_append(&rec, ib, 500, x, NULL, NULL), MC_OK);
-    mc_event e = {.t_ns = 1200000000LL, .value = 0.75};
-    snprintf(e.kind, sizeof e.kind, "annotation");
-    snprintf(e.text, sizeof e.text, "occlusion");
-    ASSERT_STATUS(mc_import_add_event(&rec, &e, NULL), MC_OK);
-    const char *path = mc_test_tmp_path("mne.edf");
-    char file[700];
-    snprintf(file, sizeof file, "%s", path);
-    mc_diag d;
-    ASSERT_STATUS(mc_edf_write(&rec, file, &d), MC_OK);
-    mc_import_init(&back);
-    ASSERT_STATUS(mc_edf_import(file, &back, &d), MC_OK);
-    ASSERT_STR_EQ(back.streams[0].info->channels[0].unit, "mm[Hg]");
-    ASSERT_EQ_INT(back.streams[1].n_frames, 500);
-    const char *dump_path = mc_test_tmp_path("mne.dump");
-    dump(&back, dump_path);
-    crosscheck("mne", file, dump_path);
-    mc_import_free(&back);
-    mc_import_free(&rec);
-}
-
-TEST(write_record_durations)
-{
-    /* 62.4725 Hz needs 800 s records (49978 samples), 0.25 Hz 4 s; pi Hz is refused. */
-    const double rates[3] = {62.4725, 0.25, 3.14159265358979};
-    for (int k = 0; k < 3; k++) {
-        mc_import rec, back;
-        mc_import_init(&rec);
-        mc_channel_info ch = {.name = "v", .unit = "", .scale_gain = 1};
-        mc_stream_info a = {.name = "x", .n_channels = 1, .channels = &ch, .rate_hz = rates[k]};
-        size_t ia;
-        ASSERT_STATUS(mc_import_add_stream(&rec, &a, 0, &ia, NULL), MC_OK);
-        const float v[3] = {1, 2, 3};
-        ASSERT_STATUS(mc_import_append(&rec, ia, 3, v, NULL, NULL), MC_OK);
-        char file[700];
-        snprintf(file, sizeof file, "%s", mc_test_tmp_path(k == 0 ? "r0.edf" : "r1.edf"));
-        mc_diag d;
-        mc_status st = mc_edf_write(&rec, file, &d);
-        if (k == 2) {
-            ASSERT_STATUS(st, MC_EINVAL);
-            ASSERT_TRUE(strstr(d.message, "stream x") != NULL);
-            mc_import_free(&rec);
-            continue;
-        }
-        ASSERT_STATUS(st, MC_OK);
-        mc_import_init(&back);
-        ASSERT_STATUS(mc_edf_import(file, &back, &d), MC_OK);
-        ASSERT_NEAR_F(back.streams[0].info->rate_hz, rates[k], 1e-9 * rates[k]);
-        ASSERT_EQ_INT(back.streams[0].n_frames, 3);
-        ASSERT_NEAR_F(back.streams[0].data[2], 3, 3.0 / 65534);
-        ASSERT_EQ_INT(mc_stream_info_get_attr(back.streams[0].info, "edf_digital_min")[0], '-');
-        mc_import_free(&back);
-        mc_import_free(&rec);
-    }
-}
-
-TEST(write_refusals)
-{
-    mc_import rec;
-    mc_import_init(&rec);
-    mc_channel_info ch = {.name = "v", .unit = "%", .scale_gain = 1};
-    mc_stream_info a = {.name = "SpO2_numeric", .n_channels = 1, .channels = &ch, .rate_hz = 0};
-    size_t ia;
-    ASSERT_STATUS(mc_import_add_stream(&rec, &a, 0, &ia, NULL), MC_OK);
-    const float v[2] = {97, 98};
-    const int64_t t[2] = {0, 1300000000LL};
-    ASSERT_STATUS(mc_import_append(&rec, ia, 2, v, t, NULL), MC_OK);
-    mc_diag d;
-    char file[700];
-    snprintf(file, sizeof file, "%s", mc_test_tmp_path("irregular.edf"));
-    ASSERT_STATUS(mc_edf_write(&rec, file, &d), MC_EINVAL);
-    ASSERT_TRUE(strstr(d.message, "SpO2_numeric") != NULL);
-    ASSERT_TRUE(strstr(d.message, "--streams") != NULL);
-    FILE *f = fopen(file, "rb");
-    ASSERT_TRUE(f == NULL); /* nothing left behind */
-    mc_import_free(&rec);
-
-    /* Values beyond the 8 characters of the physical range; a start before 1985. */
-    mc_import_init(&rec);
-    a.rate_hz = 10;
-    ASSERT_STATUS(mc_import_add_stream(&rec, &a, 0, &ia, NULL), MC_OK);
-    const float big[2] = {-5e9f, 1};
-    ASSERT_STATUS(mc_import_append(&rec, ia, 2, big, NULL, NULL), MC_OK);
-    ASSERT_STATUS(mc_edf_write(&rec, file, &d), MC_EINVAL);
-    ASSERT_TRUE(strstr(d.message, "8 characters") != NULL);
-    mc_import_free(&rec);
-    mc_import_init(&rec);
-    rec.start_unix_ns = 0; /* 1970 */
-    ASSERT_STATUS(mc_import_add_stream(&rec, &a, 0, &ia, NULL), MC_OK);
-    ASSERT_STATUS(mc_import_append(&rec, ia, 2, v, NULL, NULL), MC_OK);
-    ASSERT_STATUS(mc_edf_write(&rec, file, &d), MC_EINVAL);
-    ASSERT_TRUE(strstr(d.message, "1985") != NULL);
-    mc_import_free(&rec);
-}
-
 TEST(guard_page_prefixes)
 {
     /* Every prefix of crafted EDF+C, EDF+D and BDF files ends at a PROT_NONE page: the reader
@@ -901,4 +459,36 @@ TEST(guard_page_prefixes)
     }
     /* Complete files read (the BDF+ also as its whole) and nothing shorter than a record. */
     ASSERT_EQ_INT(ok, 3);
+}
+
+TEST(shared_to_session_file)
+{
+    /* What `mcirc import` does with the result: a session file, loaded back by the exporter's
+     * loader with the same streams, values, start and annotations. */
+    mc_import imp, back;
+    import_shared(&imp);
+    mc_session_info s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.subject, sizeof s.subject, "EDF-001");
+    snprintf(s.session, sizeof s.session, "import");
+    snprintf(s.software, sizeof s.software, "mcirc test");
+    char path[700];
+    snprintf(path, sizeof path, "%s", mc_test_tmp_path("chtypes.h5"));
+    mc_diag d;
+    mc_status st = mc_import_write(&imp, &s, 0, 4, path, &d);
+    if (st != MC_OK)
+        fprintf(stderr, "%s\n", d.message);
+    ASSERT_STATUS(st, MC_OK);
+    mc_export_opts o = mc_export_opts_default();
+    mc_import_init(&back);
+    ASSERT_STATUS(mc_export_load(path, &o, &back, &d), MC_OK);
+    ASSERT_EQ_INT(back.n_streams, 42);
+    ASSERT_EQ_INT(back.start_unix_ns, imp.start_unix_ns);
+    ASSERT_EQ_INT(back.streams[26].n_frames, 1000);
+    ASSERT_STR_EQ(back.streams[26].info->name, "ECG_ECG1");
+    ASSERT_NEAR_F(back.streams[26].data[4], imp.streams[26].data[4], 0);
+    ASSERT_EQ_INT(back.n_events, 8);
+    ASSERT_STR_EQ(back.events[5].text, "high amp RDA F4, C4");
+    mc_import_free(&back);
+    mc_import_free(&imp);
 }
