@@ -375,7 +375,10 @@ static mc_status parse_trkinfo(vparse *p, size_t start, size_t end, mc_diag *d)
             return mc_diag_set(d, MC_EFORMAT, (int64_t)start, -1,
                                "inflated byte %zu: track '%s': unknown recfmt %u (expected 1..8)",
                                start, t.name, (unsigned)t.fmt);
-        if (!isfinite(t.gain) || !isfinite(t.offset) || t.gain == 0)
+        /* Integer formats are scaled: the scale and its inverse (kept as the device's scale)
+         * must be finite. Float formats hold physical values and ignore gain and offset. */
+        if (t.fmt > 2 && !(isfinite(t.gain) && isfinite(t.offset) && t.gain != 0 &&
+                           isfinite(1.0 / t.gain) && isfinite(t.offset / t.gain)))
             return mc_diag_set(d, MC_EFORMAT, (int64_t)start, -1,
                                "inflated byte %zu: track '%s': impossible adc gain %g / offset %g",
                                start, t.name, t.gain, t.offset);
@@ -654,7 +657,7 @@ mc_status mc_vital_parse(const uint8_t *buf, size_t n, mc_import *out, mc_diag *
     memset(&p, 0, sizeof p);
     p.buf = buf;
     p.n = n;
-    p.t_min_s = INFINITY;
+    p.t_min_s = (double)INFINITY;
     p.by_id = calloc(65536, sizeof *p.by_id);
     if (!p.by_id)
         return mc_diag_set(d, MC_ENOMEM, -1, -1, "out of memory");

@@ -515,6 +515,17 @@ TEST(bad_values)
     trkinfo(&v, 1, 1, 5, "ECG", "mV", NAN, 1, 0);
     ASSERT_STATUS(parse_err(&v, &d), MC_EFORMAT);
 
+    /* a gain whose inverse (the device scale) is not finite; float tracks ignore the gain */
+    header(&v);
+    trkinfo(&v, 1, 1, 5, "ECG", "mV", 100, 1e-320, 0);
+    ASSERT_STATUS(parse_err(&v, &d), MC_EFORMAT);
+    ASSERT_TRUE(strstr(d.message, "impossible adc gain") != NULL);
+    header(&v);
+    trkinfo(&v, 1, 2, 1, "HR", "/min", 0, 0, 0);
+    const float hr = 61;
+    num_rec(&v, 1, 10.0, &hr, 4);
+    ASSERT_STATUS(parse_err(&v, &d), MC_OK);
+
     header(&v);
     trkinfo(&v, 1, 2, 9, "HR", "/min", 0, 1, 0);
     ASSERT_STATUS(parse_err(&v, &d), MC_EFORMAT);
@@ -542,7 +553,7 @@ TEST(bad_values)
     /* a REC time that is not a number, or centuries away */
     header(&v);
     trkinfo(&v, 1, 1, 5, "ECG", "mV", 100, 1, 0);
-    wave_rec(&v, 1, NAN, 2, 0);
+    wave_rec(&v, 1, (double)NAN, 2, 0);
     ASSERT_STATUS(parse_err(&v, &d), MC_EFORMAT);
     ASSERT_TRUE(strstr(d.message, "plausible") != NULL);
 

@@ -93,8 +93,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mc_diag d;
     mc_diag_clear(&d);
     const mc_status st = mc_ge_s5_read(buf, size, &imp, NULL, &d);
-    if (st != MC_OK && st != MC_EFORMAT && st != MC_ENOMEM)
+    if (st != MC_OK && st != MC_EFORMAT && st != MC_ENOMEM) {
+        fprintf(stderr, "%s (%d)\n", d.message, (int)st);
         fail("import status");
+    }
     if (d.message[0] == '\0')
         fail("no message");
     mc_import_free(&imp);

@@ -33,8 +33,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mc_diag d;
     mc_diag_clear(&d);
     const mc_status st = mc_vital_read(buf, size, &imp, &d);
-    if (st != MC_OK && st != MC_EFORMAT && st != MC_ENOMEM)
+    if (st != MC_OK && st != MC_EFORMAT && st != MC_ENOMEM) {
+        fprintf(stderr, "%s (%d)\n", d.message, (int)st);
         fail("status");
+    }
     if (st != MC_OK && d.message[0] == '\0')
         fail("an error without a message");
     if (st == MC_EFORMAT && size >= 4 && memcmp(buf, "VITA", 4) == 0 &&
