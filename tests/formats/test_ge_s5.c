@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "formats/ge_s5.h"
+#include "tests/formats/session_roundtrip.h"
 #include "tests/harness.h"
 
 /* ---- building frames ---- */
@@ -379,4 +380,14 @@ TEST(detect)
     ASSERT_EQ_INT(mc_ge_s5_detect((const uint8_t *)"02/22/16 22:47:45 SN=1", 22, NULL), 0);
     ASSERT_EQ_INT(mc_ge_s5_detect((const uint8_t *)"\x7e\x80", 2, "cap.raw"), 1);
     ASSERT_EQ_INT(mc_ge_s5_detect((const uint8_t *)"\x7e\x80", 2, "cap.txt"), 0);
+}
+
+/* What `mcirc import` does: the import written as a session file and loaded back unchanged. */
+TEST(session_round_trip)
+{
+    mc_import imp;
+    mc_import_init(&imp);
+    ASSERT_STATUS(mc_ge_s5_import(mc_test_shared("serial/ge_datex_s5/raw.raw"), &imp, NULL), MC_OK);
+    mc_rt_check(&imp, "raw.h5");
+    mc_import_free(&imp);
 }

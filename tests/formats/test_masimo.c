@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "formats/masimo.h"
+#include "tests/formats/session_roundtrip.h"
 #include "tests/harness.h"
 #include "tests/util.h"
 
@@ -289,6 +290,7 @@ TEST(import_log)
     ASSERT_STR_EQ(imp.events[1].text, "Masimo SET mode");
     ASSERT_STR_EQ(imp.events[2].kind, "alarm");
     ASSERT_NEAR_F(imp.events[2].value, 2, 0);
+    mc_rt_check(&imp, "log.h5"); /* what `mcirc import` does, loaded back unchanged */
     mc_import_free(&imp);
 }
 

@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "formats/vital.h"
+#include "tests/formats/session_roundtrip.h"
 #include "tests/harness.h"
 
 /* ---- a builder of .vital bytes ---- */
@@ -613,5 +614,25 @@ TEST(missing_file)
     mc_import_init(&imp);
     mc_diag d;
     ASSERT_STATUS(mc_vital_import("/nonexistent/x.vital", &imp, &d), MC_ENOTFOUND);
+    mc_import_free(&imp);
+}
+
+/* What `mcirc import` does: the import written as a session file and loaded back unchanged. */
+TEST(session_round_trip)
+{
+    mc_import imp;
+    mc_import_init(&imp);
+    ASSERT_STATUS(mc_vital_import(mc_test_shared("vital/test_intelliue_demo2.vital"), &imp, NULL),
+                  MC_OK);
+    mc_rt_check(&imp, "demo2.h5");
+    mc_import_free(&imp);
+    header(&v);
+    trkinfo(&v, 1, 1, 5, "PLETH", "", 100, 0.5, 1);
+    wave_rec(&v, 1, 1000.0, 10, 0);
+    wave_rec(&v, 1, 1000.3, 10, 20);
+    mc_import_init(&imp);
+    ASSERT_STATUS(mc_vital_parse(v.b, v.n, &imp, NULL), MC_OK);
+    ASSERT_EQ_INT(imp.streams[0].n_gaps, 1);
+    mc_rt_check(&imp, "gap.h5");
     mc_import_free(&imp);
 }
