@@ -10,6 +10,7 @@
 
 #include "formats/ge_s5.h"
 #include "tests/formats/session_roundtrip.h"
+#include "tests/guard.h"
 #include "tests/harness.h"
 
 /* ---- building frames ---- */
@@ -390,4 +391,43 @@ TEST(session_round_trip)
     ASSERT_STATUS(mc_ge_s5_import(mc_test_shared("serial/ge_datex_s5/raw.raw"), &imp, NULL), MC_OK);
     mc_rt_check(&imp, "raw.h5");
     mc_import_free(&imp);
+}
+
+/* Every prefix of a frame and of a record, ending at a PROT_NONE page. */
+TEST(guard_page)
+{
+    uint8_t rec[256];
+    const size_t len = wave_record(rec, 1, 1000, 8, tricky, 8);
+    static bytes in;
+    in.n = 0;
+    frame(&in, rec, len, 0);
+    for (size_t n = 0; n <= in.n; n++) {
+        mc_guard g;
+        const uint8_t *p = (const uint8_t *)mc_guard_put(&g, in.b, n);
+        ASSERT_TRUE(p != NULL);
+        mc_ge_s5_decoder dec;
+        mc_ge_s5_decoder_reset(&dec);
+        ASSERT_STATUS(mc_ge_s5_decoder_push(&dec, p, n, NULL, NULL), MC_OK);
+        ASSERT_EQ_INT(dec.stats.frames_good, n == in.n);
+        (void)mc_ge_s5_detect(p, n, NULL);
+        mc_guard_free(&g);
+    }
+    for (size_t n = 0; n <= len; n++) {
+        mc_guard g;
+        const uint8_t *p = (const uint8_t *)mc_guard_put(&g, rec, n);
+        ASSERT_TRUE(p != NULL);
+        mc_ge_s5_record r;
+        if (mc_ge_s5_record_parse(p, n, &r, NULL) == MC_OK) {
+            float v[64];
+            size_t nv;
+            for (size_t k = 0; k < r.n_sub; k++)
+                ASSERT_TRUE(mc_ge_s5_wave_decode(r.sub[k], r.sub_len[k], mc_ge_s5_wave_type_find(8),
+                                                 v, 64, &nv, NULL) != MC_ESTATE);
+        }
+        /* the record cut to n bytes, read as a physiological subrecord */
+        mc_ge_s5_value vals[MC_GE_S5_PHYS_VALUES];
+        size_t nv;
+        ASSERT_STATUS(mc_ge_s5_phys_decode(p, n, vals, &nv, NULL), MC_EFORMAT); /* < 278 */
+        mc_guard_free(&g);
+    }
 }

@@ -10,6 +10,7 @@
 
 #include "formats/masimo.h"
 #include "tests/formats/session_roundtrip.h"
+#include "tests/guard.h"
 #include "tests/harness.h"
 #include "tests/util.h"
 
@@ -332,4 +333,22 @@ TEST(detect)
     ASSERT_EQ_INT(mc_masimo_detect((const uint8_t *)"02/22/16 22:47:45 X=1", 21, NULL), 0);
     ASSERT_EQ_INT(mc_masimo_detect((const uint8_t *)"Date,Time,SpO2", 14, "a.csv"), 0);
     ASSERT_EQ_INT(mc_masimo_detect((const uint8_t *)"VITA", 4, NULL), 0);
+}
+
+/* Every prefix of a line, ending at a PROT_NONE page: the parser never reads past the line. */
+TEST(guard_page)
+{
+    for (size_t n = 0; n <= strlen(rad7); n++) {
+        mc_guard g;
+        const char *p = mc_guard_put(&g, rad7, n);
+        ASSERT_TRUE(p != NULL);
+        mc_masimo_line l;
+        mc_status st = mc_masimo_line_parse(p, n, &l, NULL);
+        ASSERT_TRUE(st == MC_OK || st == MC_EFORMAT);
+        ASSERT_EQ_INT(mc_masimo_detect((const uint8_t *)p, n, NULL), n >= 21);
+        mc_masimo_splitter sp;
+        mc_masimo_splitter_reset(&sp);
+        ASSERT_STATUS(mc_masimo_splitter_push(&sp, (const uint8_t *)p, n, NULL, NULL), MC_OK);
+        mc_guard_free(&g);
+    }
 }

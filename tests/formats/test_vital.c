@@ -11,6 +11,7 @@
 
 #include "formats/vital.h"
 #include "tests/formats/session_roundtrip.h"
+#include "tests/guard.h"
 #include "tests/harness.h"
 
 /* ---- a builder of .vital bytes ---- */
@@ -635,4 +636,33 @@ TEST(session_round_trip)
     ASSERT_EQ_INT(imp.streams[0].n_gaps, 1);
     mc_rt_check(&imp, "gap.h5");
     mc_import_free(&imp);
+}
+
+/* Every prefix of a file, raw and gzip, ending at a PROT_NONE page. */
+TEST(guard_page)
+{
+    header(&v);
+    devinfo(&v, 7, "SNUADC");
+    trkinfo(&v, 1, 1, 5, "ECG", "mV", 100, 1, 0);
+    trkinfo(&v, 3, 5, 1, "EV", "", 0, 1, 0);
+    wave_rec(&v, 1, 10.0, 20, 0);
+    str_rec(&v, 3, 10.0, "x");
+    static uint8_t z[1 << 16];
+    const size_t zn = gz(v.b, v.n, z, sizeof z);
+    for (int zipped = 0; zipped < 2; zipped++) {
+        const uint8_t *src = zipped ? z : v.b;
+        const size_t total = zipped ? zn : v.n;
+        for (size_t n = 0; n <= total; n++) {
+            mc_guard g;
+            const uint8_t *p = (const uint8_t *)mc_guard_put(&g, src, n);
+            ASSERT_TRUE(p != NULL);
+            mc_import imp;
+            mc_import_init(&imp);
+            mc_status st = mc_vital_read(p, n, &imp, NULL);
+            ASSERT_TRUE(n == total ? st == MC_OK : st != MC_OK || !zipped);
+            (void)mc_vital_detect(p, n, NULL);
+            mc_import_free(&imp);
+            mc_guard_free(&g);
+        }
+    }
 }
