@@ -9,6 +9,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "formats/ge_s5.h"
+#include "formats/masimo.h"
 #include "formats/vital.h"
 #include "tests/formats/session_roundtrip.h"
 #include "tests/guard.h"
@@ -664,5 +666,47 @@ TEST(guard_page)
             mc_import_free(&imp);
             mc_guard_free(&g);
         }
+    }
+}
+
+/* The three detectors on every kind of file of the shared data: each claims its own files only
+ * (content first: the names are given too, as the lead's dispatch will). */
+TEST(detect_among_other_files)
+{
+    static const struct {
+        const char *rel;
+        int vital, ge_s5;
+    } files[] = {
+        {"vital/test_intelliue_demo2.vital", 1, 0},
+        {"vital/test_data_demo.vital", 1, 0},
+        {"serial/ge_datex_s5/raw.raw", 0, 1},
+        {"serial/ge_datex_s5/db01.raw", 0, 1},
+        {"edf/chtypes_edf.edf", 0, 0},
+        {"ppg/bidmc_01_Signals.csv", 0, 0},
+        {"ppg/wfdb/v102s.hea", 0, 0},
+        {"ppg/wfdb/v102s.dat", 0, 0},
+        {"ppg/wfdb/mixedsignals/mixedsignals_p.dat", 0, 0},
+        {"nirs/mnirs/portamon-oxcap.xlsx", 0, 0},
+        {"nirs/mnirs/train.red_intervals.csv", 0, 0},
+        {"nirs/nirx/NIRS-2019-08-23_001.wl1", 0, 0},
+        {"nirs/nirx/NIRS-2019-08-23_001_probeInfo.mat", 0, 0},
+        {"nirs/snirf/neuro_run01.snirf", 0, 0},
+        {"ldf/ShabinaBP.txt", 0, 0},
+        {"serial/vscapture_datex_as3/AS3ExampleData.csv", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        const char *path = mc_test_shared(files[i].rel);
+        FILE *f = fopen(path, "rb");
+        ASSERT_TRUE(f != NULL);
+        uint8_t head[4096];
+        const size_t n = fread(head, 1, sizeof head, f);
+        fclose(f);
+        const char *name = strrchr(path, '/') + 1;
+        if (mc_vital_detect(head, n, name) != files[i].vital ||
+            mc_ge_s5_detect(head, n, name) != files[i].ge_s5 || mc_masimo_detect(head, n, name))
+            fprintf(stderr, "%s\n", files[i].rel);
+        ASSERT_EQ_INT(mc_vital_detect(head, n, name), files[i].vital);
+        ASSERT_EQ_INT(mc_ge_s5_detect(head, n, name), files[i].ge_s5);
+        ASSERT_EQ_INT(mc_masimo_detect(head, n, name), 0);
     }
 }
