@@ -228,8 +228,8 @@ mc_status mc_vital_inflate(const uint8_t *gz, size_t n, size_t max_bytes, uint8_
         if (rc == Z_OK)
             continue;
         if (rc == Z_BUF_ERROR && len == cap)
-            continue; /* output full: grow */
-        if (rc == Z_BUF_ERROR || (rc == Z_OK && pos == n)) {
+            continue;            /* output full: grow */
+        if (rc == Z_BUF_ERROR) { /* no progress possible: the input ended inside a member */
             st = mc_diag_set(d, MC_EFORMAT, (int64_t)pos, -1,
                              "byte %zu: gzip data truncated (the member does not end)", pos);
             break;
@@ -284,6 +284,8 @@ typedef struct vparse {
     vdev devs[MAX_DEVICES];
     size_t n_devs;
     double t_min_s;
+    int tzbias_min; /* header: UTC minus local time, minutes (VitalDB's dgmt) */
+    int has_tzbias;
     float *scratch;
     size_t cap_scratch;
 } vparse;
@@ -572,14 +574,16 @@ static mc_status add_streams(vparse *p, mc_import *imp, mc_diag *d)
         for (size_t k = 0; k < p->n_devs; k++)
             if (p->devs[k].id == t->devid && t->devid != 0)
                 model = p->devs[k].model;
-        char id[16], fmt[8], src_name[TEXT_MAX + 1];
+        char id[16], fmt[8], tz[16], src_name[TEXT_MAX + 1];
+        snprintf(tz, sizeof tz, "%d", p->tzbias_min);
         snprintf(id, sizeof id, "%u", (unsigned)t->id);
         snprintf(fmt, sizeof fmt, "%u", (unsigned)t->fmt);
         snprintf(src_name, sizeof src_name, "%s", t->name);
         const mc_kv attrs[] = {{"vital_track_id", id},
                                {"vital_recfmt", fmt},
                                {"source_channel", src_name},
-                               {"source_unit", t->unit}};
+                               {"source_unit", t->unit},
+                               {"vital_tzbias_min", tz}};
         mc_stream_info info = {.name = name,
                                .modality = mc_import_guess_modality(t->name, unit),
                                .n_channels = 1,
@@ -587,7 +591,7 @@ static mc_status add_streams(vparse *p, mc_import *imp, mc_diag *d)
                                .rate_hz = t->rec_type == REC_WAVE ? t->srate_hz : 0.0,
                                .device_model = model,
                                .driver = "vital",
-                               .n_attrs = sizeof attrs / sizeof attrs[0],
+                               .n_attrs = sizeof attrs / sizeof attrs[0] - !p->has_tzbias,
                                .attrs = attrs};
         /* A wave stream starts at its first REC in file order. */
         const int64_t start_ns = t->rec_type == REC_WAVE ? rel_ns(t->t0_s, p->t_min_s) : 0;
@@ -626,6 +630,11 @@ static mc_status walk(vparse *p, size_t first, int pass, mc_import *imp, mc_diag
                 vtrack *t;
                 size_t data;
                 st = rec_head(p, start, end, &t_s, &t, &data, d);
+                /* A wave REC without samples places nothing: it neither starts its stream
+                 * nor the recording. (A REC too short for its count fails in the second walk.) */
+                if (st == MC_OK && t && t->rec_type == REC_WAVE &&
+                    (end - data < 4 || rd32(p->buf + data) == 0))
+                    t = NULL;
                 if (st == MC_OK && t) {
                     if (t->n_recs == 0)
                         t->t0_s = t_s;
@@ -658,6 +667,10 @@ mc_status mc_vital_parse(const uint8_t *buf, size_t n, mc_import *out, mc_diag *
     p.buf = buf;
     p.n = n;
     p.t_min_s = (double)INFINITY;
+    if (headerlen >= 2) {
+        p.tzbias_min = (int16_t)rd16(buf + 10);
+        p.has_tzbias = 1;
+    }
     p.by_id = calloc(65536, sizeof *p.by_id);
     if (!p.by_id)
         return mc_diag_set(d, MC_ENOMEM, -1, -1, "out of memory");

@@ -36,8 +36,10 @@ MC_NODISCARD mc_status mc_vital_inflate(const uint8_t *gz, size_t n, size_t max_
  *  - Integer formats (recfmt 3..8) are scaled to physical = raw * adc_gain + adc_offset, as
  *    VitalDB does; float formats (1, 2) hold physical values already. The device's scale is kept
  *    in the channel's scale_gain/offset.
- *  - start_unix_ns is the earliest REC time; tracks without any REC give no stream; DEVINFO gives
- *    the streams' device_model; CMD and unknown packet types are skipped.
+ *  - start_unix_ns is the earliest REC time; tracks without any REC give no stream (a wave REC
+ *    without samples counts as none); DEVINFO gives the streams' device_model; the header's
+ *    time-zone bias (UTC minus local time, minutes) is kept as the attribute vital_tzbias_min;
+ *    CMD and unknown packet types are skipped.
  *  Thread: one per import. Allocates (through the import).
  *  @param d on MC_OK, a non-empty message is a note (overlapping samples dropped); on failure it
  *           gives the offset in the inflated bytes

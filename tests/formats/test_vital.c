@@ -204,6 +204,7 @@ TEST(demo2_facts)
     ASSERT_EQ_INT(ecg->n_frames, 109056);
     ASSERT_STR_EQ(ecg->info->channels[0].unit, "mV");
     ASSERT_STR_EQ(ecg->info->device_model, "Intellivue");
+    ASSERT_STR_EQ(mc_stream_info_get_attr(ecg->info, "vital_tzbias_min"), "-120");
     const mc_import_stream *pleth = find(&imp, "PLETH");
     ASSERT_EQ_INT(pleth->info->modality, MC_MODALITY_PPG);
     ASSERT_NEAR_F(pleth->info->rate_hz, 125, 0);
@@ -349,6 +350,7 @@ TEST(gap_overlap_jitter)
     header(&v);
     devinfo(&v, 7, "SNUADC");
     trkinfo(&v, 1, 1, 5, "PLETH", "", 100, 0.5, 1);
+    wave_rec(&v, 1, 999.0, 0, 0);       /* no samples: starts nothing */
     wave_rec(&v, 1, 1000.0, 10, 0);     /* frames 0..9 */
     wave_rec(&v, 1, 1000.1005, 10, 10); /* 0.5 ms late: continues, frames 10..19 */
     wave_rec(&v, 1, 1000.3, 10, 20);    /* 10 rows missing: gap 20..29, frames 30..39 */
