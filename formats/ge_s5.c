@@ -385,6 +385,12 @@ static mc_status import_wave(s5_import *s, const mc_ge_s5_record *r, size_t k)
         return MC_OK;
     }
     wave_state *w = &s->wave[r->sub_type[k]];
+    if (n == 0) {
+        /* Nothing to place; the record still counts in the numbering (no gap follows it). */
+        if (w->used)
+            w->last_nbr = r->r_nbr;
+        return MC_OK;
+    }
     const int64_t t_s = (int64_t)r->r_time;
     mc_status st;
     if (!w->used) {

@@ -257,29 +257,35 @@ TEST(wave_gaps_and_restarts)
     for (int i = 0; i < 100; i++)
         s[i] = (int16_t)i;
     uint8_t rec[512];
+    /* an empty record first (starts nothing), then records 0, 1, 3, 0 again (restart), 4, an
+     * empty record 5 (no gap after it) and record 6 */
+    frame(&in, rec, wave_record(rec, 200, 1990, 8, s, 0), 0);
     const uint8_t nbr[5] = {0, 1, 3, 0, 4};
     const uint32_t t[5] = {2000, 2001, 2003, 2000, 2004};
     for (int k = 0; k < 5; k++)
         frame(&in, rec, wave_record(rec, nbr[k], t[k], 8, s, 100), 0);
+    frame(&in, rec, wave_record(rec, 5, 2005, 8, s, 0), 0);
+    frame(&in, rec, wave_record(rec, 6, 2005, 8, s, 100), 0);
     mc_import imp;
     mc_import_init(&imp);
     mc_diag d;
     mc_ge_s5_stats st;
     ASSERT_STATUS(mc_ge_s5_read(in.b, in.n, &imp, &st, &d), MC_OK);
-    ASSERT_EQ_INT(st.frames_good, 5);
+    ASSERT_EQ_INT(st.frames_good, 8);
     ASSERT_TRUE(strstr(d.message, "1 wave records") != NULL);
     ASSERT_EQ_INT(imp.n_streams, 1);
     const mc_import_stream *p = &imp.streams[0];
     ASSERT_STR_EQ(p->info->name, "PLETH");
     ASSERT_NEAR_F(p->info->rate_hz, 100, 0);
     ASSERT_STR_EQ(p->info->channels[0].unit, "%");
-    ASSERT_EQ_INT(p->n_frames, 500); /* 0, 1, gap, 3, 4 */
+    ASSERT_EQ_INT(p->n_frames, 600);               /* 0, 1, gap, 3, 4, 6 */
+    ASSERT_EQ_INT(p->start_ns, 10LL * 1000000000); /* the recording starts at the empty record */
     ASSERT_EQ_INT(p->n_gaps, 1);
     ASSERT_EQ_INT(p->gaps[0].first_index, 200);
     ASSERT_EQ_INT(p->gaps[0].n_missing, 100);
     ASSERT_STR_EQ(p->gaps[0].reason, "ge_s5 gap");
     ASSERT_NEAR_F(p->data[399], 0.99, 1e-6);
-    ASSERT_EQ_INT(imp.start_unix_ns, 2000000000000LL);
+    ASSERT_EQ_INT(imp.start_unix_ns, 1990000000000LL); /* the earliest record */
     mc_import_free(&imp);
 
     /* nothing but garbage: one error with the counts */
