@@ -437,3 +437,68 @@ TEST(guard_page)
         mc_guard_free(&g);
     }
 }
+
+/* The independent reader ge_s5_check.py agrees with the decoder and the importer. */
+static void cross_check(const char *rel, int compare_waves)
+{
+    const char *path = mc_test_shared(rel);
+    FILE *py = fopen("/usr/bin/python3", "rb");
+    if (!py)
+        SKIP("/usr/bin/python3 is absent");
+    fclose(py);
+    char script[1024], cmd[3072];
+    snprintf(script, sizeof script, "%s", __FILE__);
+    char *slash = strrchr(script, '/');
+    ASSERT_TRUE(slash != NULL);
+    snprintf(slash + 1, sizeof script - (size_t)(slash + 1 - script), "ge_s5_check.py");
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' '%s'", script, path);
+    FILE *f = fopen(path, "rb");
+    ASSERT_TRUE(f != NULL);
+    static uint8_t buf[2 << 20];
+    const size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    mc_import imp;
+    mc_import_init(&imp);
+    mc_ge_s5_stats st;
+    ASSERT_STATUS(mc_ge_s5_read(buf, n, &imp, &st, NULL), MC_OK);
+    FILE *p = popen(cmd, "r");
+    ASSERT_TRUE(p != NULL);
+    char line[256];
+    int checked = 0;
+    while (fgets(line, sizeof line, p)) {
+        long long a, b, c;
+        int type;
+        if (sscanf(line, "good %lld", &a) == 1) {
+            ASSERT_EQ_INT(st.frames_good, a);
+            checked++;
+        } else if (sscanf(line, "start %lld", &a) == 1) {
+            ASSERT_EQ_INT(imp.start_unix_ns, a * 1000000000);
+            checked++;
+        } else if (sscanf(line, "wave %d %lld %lld", &type, &a, &b) == 3 && compare_waves) {
+            const mc_ge_s5_wave_type *t = mc_ge_s5_wave_type_find((uint8_t)type);
+            ASSERT_TRUE(t != NULL);
+            const mc_import_stream *s = find(&imp, t->name);
+            ASSERT_EQ_INT(s->n_frames, a);
+            ASSERT_NEAR_F(s->data[0], (double)b * t->scale, 1e-6);
+            checked++;
+        } else if (sscanf(line, "spo2 %lld %lld %lld", &a, &b, &c) == 3) {
+            ASSERT_NEAR_F(find(&imp, "SPO2")->data[0], (double)a / 100, 1e-5);
+            ASSERT_NEAR_F(find(&imp, "SPO2_PR")->data[0], (double)b, 0);
+            ASSERT_NEAR_F(find(&imp, "SPO2_IR_AMP")->data[0], (double)c, 0);
+            checked++;
+        }
+    }
+    ASSERT_EQ_INT(pclose(p), 0);
+    ASSERT_EQ_INT(checked, compare_waves ? 5 : 3);
+    mc_import_free(&imp);
+}
+
+TEST(raw_cross_check)
+{
+    cross_check("serial/ge_datex_s5/raw.raw", 1);
+}
+
+TEST(db01_cross_check)
+{
+    cross_check("serial/ge_datex_s5/db01.raw", 0);
+}
