@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* tests/fuzz/fuzz_vital.c: fuzz target of the .vital importer (formats/vital.h). The input is a
- * whole file, either gzip bytes (inflated under a 4 MiB bound, then decoded) or bytes that start
+ * whole file, either gzip bytes (inflated under a 1 MiB bound, then decoded) or bytes that start
  * with "VITA" (decoded as inflated bytes), in a heap buffer of exactly `size` bytes. Invariants
  * (abort when broken): the status is MC_OK, MC_EFORMAT or MC_ENOMEM; on failure the diagnostic
  * has a message; on success every stream has frames within the bound, times for an irregular
@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(buf, data, size);
     mc_import imp;
     mc_import_init(&imp);
-    imp.limit_bytes = (size_t)4 << 20;
+    imp.limit_bytes = (size_t)1 << 20;
     mc_diag d;
     mc_diag_clear(&d);
     const mc_status st = mc_vital_read(buf, size, &imp, &d);
