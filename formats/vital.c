@@ -4,6 +4,7 @@
  * earliest record time; the second places the records' samples in the import. */
 #include "formats/vital.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +22,9 @@ enum {
     TEXT_MAX = 255, /* longest name, unit or device string kept */
 };
 
-/* Latest plausible record time (unix s, year 2286): keeps every ns conversion inside int64. */
-#define VITAL_MAX_UNIX_S 1e10
+/* Latest plausible record time (unix s, 2100-01-01): with times >= 0, every difference in ns
+ * (at most 4.1e18) stays inside int64. */
+#define VITAL_MAX_UNIX_S 4102444800.0
 
 static uint16_t rd16(const uint8_t *p)
 {
@@ -79,6 +81,17 @@ static double rd_value(const uint8_t *p, int fmt)
     default:
         return (double)rd32(p);
     }
+}
+
+/* A physical value as float32: beyond the float range it is +-infinity (a plain conversion of
+ * such a double is undefined behaviour in C); NaN stays NaN. */
+static float to_f32(double v)
+{
+    if (v > (double)FLT_MAX)
+        return INFINITY;
+    if (v < -(double)FLT_MAX)
+        return -INFINITY;
+    return (float)v;
 }
 
 /* 1 if s[0..n) is well-formed UTF-8 (no overlong forms, no surrogates, <= U+10FFFF). */
@@ -416,7 +429,7 @@ static mc_status rec_head(const vparse *p, size_t start, size_t end, double *t_s
                            "inflated byte %zu: REC info length %u (expected 10..%zu)", start,
                            (unsigned)infolen, end - start - 2);
     *t_s = rdf64(p->buf + start + 2);
-    if (!(fabs(*t_s) <= VITAL_MAX_UNIX_S))
+    if (!(*t_s >= 0 && *t_s <= VITAL_MAX_UNIX_S))
         return mc_diag_set(d, MC_EFORMAT, (int64_t)start, -1,
                            "inflated byte %zu: REC time %g is not a plausible unix time", start,
                            *t_s);
@@ -476,7 +489,7 @@ static mc_status place_wave(vparse *p, mc_import *imp, vtrack *t, double t_s, si
         double v = rd_value(p->buf + pos + i * size, t->fmt);
         if (scaled)
             v = v * t->gain + t->offset;
-        p->scratch[i - skip] = (float)v;
+        p->scratch[i - skip] = to_f32(v);
     }
     mc_status st = mc_import_append(imp, t->stream, num - skip, p->scratch, NULL, d);
     if (st == MC_OK)
@@ -508,7 +521,7 @@ static mc_status pass2_rec(vparse *p, mc_import *imp, size_t start, size_t end, 
         double v = rd_value(p->buf + pos, t->fmt);
         if (t->fmt > 2)
             v = v * t->gain + t->offset;
-        const float f = (float)v;
+        const float f = to_f32(v);
         const int64_t ts = rel_ns(t_s, p->t_min_s);
         return mc_import_append(imp, t->stream, 1, &f, &ts, d);
     }

@@ -44,7 +44,8 @@ MC_NODISCARD mc_status mc_vital_inflate(const uint8_t *gz, size_t n, size_t max_
  *  @param d on MC_OK, a non-empty message is a note (overlapping samples dropped); on failure it
  *           gives the offset in the inflated bytes
  *  @return MC_OK, MC_EFORMAT (bad header, truncated packet, impossible rate, unknown recfmt, a
- *          sample count larger than its packet, non-UTF-8 text, implausible time), MC_ENOMEM
+ *          sample count larger than its packet, non-UTF-8 text, a time outside 1970..2100),
+ *          MC_ENOMEM
  *          (the import's limit_bytes or no memory) */
 MC_NODISCARD mc_status mc_vital_parse(const uint8_t *buf, size_t n, mc_import *out, mc_diag *d);
 

@@ -562,6 +562,25 @@ TEST(bad_values)
     wave_rec(&v, 1, (double)NAN, 2, 0);
     ASSERT_STATUS(parse_err(&v, &d), MC_EFORMAT);
     ASSERT_TRUE(strstr(d.message, "plausible") != NULL);
+    header(&v);
+    trkinfo(&v, 1, 1, 5, "ECG", "mV", 100, 1, 0);
+    wave_rec(&v, 1, -1.0, 2, 0);
+    ASSERT_STATUS(parse_err(&v, &d), MC_EFORMAT);
+    header(&v);
+    trkinfo(&v, 1, 1, 5, "ECG", "mV", 100, 1, 0);
+    wave_rec(&v, 1, 5e9, 2, 0);
+    ASSERT_STATUS(parse_err(&v, &d), MC_EFORMAT);
+
+    /* a float64 value beyond the float range is an infinity, not undefined behaviour */
+    header(&v);
+    trkinfo(&v, 1, 2, 2, "X", "", 0, 1, 0);
+    const double huge = -1e300;
+    num_rec(&v, 1, 10.0, &huge, 8);
+    mc_import imp_inf;
+    mc_import_init(&imp_inf);
+    ASSERT_STATUS(mc_vital_parse(v.b, v.n, &imp_inf, &d), MC_OK);
+    ASSERT_TRUE(isinf(imp_inf.streams[0].data[0]) && imp_inf.streams[0].data[0] < 0);
+    mc_import_free(&imp_inf);
 
     /* a jump of 10^9 s at 100 Hz: the gap passes the import's limit, one diagnostic */
     header(&v);
