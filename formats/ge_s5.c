@@ -343,12 +343,19 @@ typedef struct num_state {
     int64_t last_s; /* r_time of the last value kept */
 } num_state;
 
+/* A record whose r_time lies more than this from both neighbours while they agree is taken for a
+ * corrupted time (an 8-bit checksum lets 1 corrupted frame in 256 through): it is skipped. */
+#define WILD_TIME_S 600
+
 typedef struct s5_import {
     mc_import *imp;
-    int pass; /* 1: find the earliest time; 2: import */
+    int pass; /* 1: collect the records' times; 2: import */
     int have_start;
-    int64_t start_s; /* earliest r_time */
-    uint64_t records_bad, wave_dropped, values_dropped;
+    int64_t start_s; /* earliest r_time of a record whose time is not isolated */
+    uint64_t records_bad, wave_dropped, values_dropped, wild_times;
+    int64_t *times; /* pass 1: r_time of every parsed record, in order */
+    uint8_t *wild;  /* [n_times]: 1 for an isolated time */
+    size_t n_times, cap_times, index;
     wave_state wave[256];
     num_state num[MC_GE_S5_PHYS_VALUES];
     float samples[MC_GE_S5_FRAME_MAX / 2];
@@ -470,9 +477,19 @@ static mc_status on_frame(void *ctx, const uint8_t *rec, size_t n)
         return MC_OK;
     }
     if (s->pass == 1) {
-        if (!s->have_start || (int64_t)r.r_time < s->start_s)
-            s->start_s = (int64_t)r.r_time;
-        s->have_start = 1;
+        if (s->n_times == s->cap_times) {
+            const size_t cap = s->cap_times ? 2 * s->cap_times : 1024;
+            int64_t *t = realloc(s->times, cap * sizeof *t);
+            if (!t)
+                return mc_diag_set(s->d, MC_ENOMEM, -1, -1, "out of memory for record times");
+            s->times = t;
+            s->cap_times = cap;
+        }
+        s->times[s->n_times++] = (int64_t)r.r_time;
+        return MC_OK;
+    }
+    if (s->wild[s->index++]) {
+        s->wild_times++;
         return MC_OK;
     }
     for (size_t k = 0; k < r.n_sub; k++) {
@@ -502,6 +519,34 @@ mc_status mc_ge_s5_read(const uint8_t *bytes, size_t n, mc_import *out, mc_ge_s5
     s->pass = 1;
     mc_ge_s5_decoder_reset(dec);
     mc_status st = mc_ge_s5_decoder_push(dec, bytes, n, on_frame, s);
+    if (st == MC_OK && s->n_times > 0) {
+        s->wild = calloc(s->n_times, 1);
+        if (!s->wild)
+            st = mc_diag_set(d, MC_ENOMEM, -1, -1, "out of memory");
+    }
+    if (st == MC_OK && s->n_times > 0) {
+        /* An isolated time: far from each neighbour while the neighbours agree (at the ends: far
+         * from the one neighbour while the next two agree). */
+        const int64_t *t = s->times;
+        const size_t m = s->n_times;
+        for (size_t i = 0; i < m; i++) {
+            int wild = 0;
+            if (i > 0 && i + 1 < m)
+                wild = llabs(t[i] - t[i - 1]) > WILD_TIME_S &&
+                       llabs(t[i + 1] - t[i]) > WILD_TIME_S &&
+                       llabs(t[i + 1] - t[i - 1]) <= WILD_TIME_S;
+            else if (i == 0 && m >= 3)
+                wild = llabs(t[1] - t[0]) > WILD_TIME_S && llabs(t[2] - t[1]) <= WILD_TIME_S;
+            else if (i == m - 1 && m >= 3)
+                wild = llabs(t[i] - t[i - 1]) > WILD_TIME_S &&
+                       llabs(t[i - 1] - t[i - 2]) <= WILD_TIME_S;
+            s->wild[i] = (uint8_t)wild;
+            if (!wild && (!s->have_start || t[i] < s->start_s)) {
+                s->start_s = t[i];
+                s->have_start = 1;
+            }
+        }
+    }
     if (st == MC_OK && !s->have_start) {
         const mc_ge_s5_stats *c = &dec->stats;
         st =
@@ -514,6 +559,7 @@ mc_status mc_ge_s5_read(const uint8_t *bytes, size_t n, mc_import *out, mc_ge_s5
     if (st == MC_OK) {
         out->start_unix_ns = s->start_s * 1000000000;
         s->pass = 2;
+        s->index = 0;
         mc_ge_s5_decoder_reset(dec);
         st = mc_ge_s5_decoder_push(dec, bytes, n, on_frame, s);
     }
@@ -523,15 +569,18 @@ mc_status mc_ge_s5_read(const uint8_t *bytes, size_t n, mc_import *out, mc_ge_s5
         const mc_ge_s5_stats *c = &dec->stats;
         mc_diag_set(d, MC_OK, -1, -1,
                     "%llu frames good, %llu bad checksums, %llu short, %llu oversize, %llu cut, "
-                    "%llu bytes outside frames; %llu records not decoded, %llu wave records and "
-                    "%llu values dropped (not later than their stream's end)",
+                    "%llu bytes outside frames; %llu records not decoded, %llu with an isolated "
+                    "time skipped, %llu wave records and %llu values dropped (not later than their "
+                    "stream's end)",
                     (unsigned long long)c->frames_good, (unsigned long long)c->bad_checksum,
                     (unsigned long long)c->short_frames, (unsigned long long)c->oversize,
                     (unsigned long long)c->aborted, (unsigned long long)c->garbage_bytes,
-                    (unsigned long long)s->records_bad, (unsigned long long)s->wave_dropped,
-                    (unsigned long long)s->values_dropped);
+                    (unsigned long long)s->records_bad, (unsigned long long)s->wild_times,
+                    (unsigned long long)s->wave_dropped, (unsigned long long)s->values_dropped);
     }
     free(dec);
+    free(s->times);
+    free(s->wild);
     free(s);
     return st;
 }

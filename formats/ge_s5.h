@@ -131,8 +131,10 @@ MC_NODISCARD mc_status mc_ge_s5_phys_decode(const uint8_t *sub, size_t n,
  *  than 1.5 s, the 1 s resolution) inserts NaN rows as a gap "ge_s5 gap"; a record whose time
  *  lies before the stream's end (a capture restarted, data repeated) is dropped and counted.
  *  Displayed values become irregular streams (time = r_time), created at their first valid
- *  value; a record not later than the stream's last one is dropped. start_unix_ns is the
- *  earliest r_time of a good record. Bad frames and records that do not parse are counted,
+ *  value; a record not later than the stream's last one is dropped. A record whose r_time is
+ *  more than 600 s from both neighbouring records while they agree with each other is taken for
+ *  a corrupted frame that passed the 8-bit checksum, and skipped (counted). start_unix_ns is the
+ *  earliest r_time of the other records. Bad frames and records that do not parse are counted,
  *  never fatal. Thread: one per import. Allocates.
  *  @param stats optional: the frame decoder's counts
  *  @param d on MC_OK, a note with the counts (frames good/bad, records dropped)

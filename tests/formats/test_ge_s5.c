@@ -288,6 +288,31 @@ TEST(wave_gaps_and_restarts)
     ASSERT_EQ_INT(imp.start_unix_ns, 1990000000000LL); /* the earliest record */
     mc_import_free(&imp);
 
+    /* a record whose time is corrupted (far from both neighbours) is skipped: the next one
+     * continues after a one-record gap, nothing else is lost */
+    in.n = 0;
+    const uint32_t t2[5] = {3000, 3001, 3002 + 86400, 3003, 3004};
+    for (int k = 0; k < 5; k++)
+        frame(&in, rec, wave_record(rec, (uint8_t)k, t2[k], 8, s, 100), 0);
+    mc_import_init(&imp);
+    ASSERT_STATUS(mc_ge_s5_read(in.b, in.n, &imp, &st, &d), MC_OK);
+    ASSERT_TRUE(strstr(d.message, "1 with an isolated time skipped") != NULL);
+    ASSERT_EQ_INT(imp.streams[0].n_frames, 500);
+    ASSERT_EQ_INT(imp.streams[0].n_gaps, 1);
+    ASSERT_EQ_INT(imp.streams[0].gaps[0].first_index, 200);
+    ASSERT_EQ_INT(imp.start_unix_ns, 3000000000000LL);
+    mc_import_free(&imp);
+    /* the same at the first record: it does not pull the start back */
+    in.n = 0;
+    const uint32_t t3[4] = {1000, 5000, 5001, 5002};
+    for (int k = 0; k < 4; k++)
+        frame(&in, rec, wave_record(rec, (uint8_t)k, t3[k], 8, s, 100), 0);
+    mc_import_init(&imp);
+    ASSERT_STATUS(mc_ge_s5_read(in.b, in.n, &imp, &st, &d), MC_OK);
+    ASSERT_EQ_INT(imp.start_unix_ns, 5000000000000LL);
+    ASSERT_EQ_INT(imp.streams[0].n_frames, 300);
+    mc_import_free(&imp);
+
     /* nothing but garbage: one error with the counts */
     mc_import_init(&imp);
     ASSERT_STATUS(mc_ge_s5_read((const uint8_t *)"\x7e\x01\x02\x7e hello", 10, &imp, NULL, &d),
