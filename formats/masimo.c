@@ -155,7 +155,7 @@ mc_status mc_masimo_line_parse(const char *line, size_t n, mc_masimo_line *out, 
     for (int f = 0; f < MC_MASIMO_N_FIELDS; f++)
         out->value[f] = NAN;
     if (!parse_datetime(line, n, &out->unix_s))
-        return mc_diag_set(d, MC_EFORMAT, 1, -1,
+        return mc_diag_set(d, MC_EFORMAT, 0, -1,
                            "column 1: expected a date-time mm/dd/yy hh:mm:ss");
     size_t i = 17;
     while (i < n) {
@@ -174,7 +174,7 @@ mc_status mc_masimo_line_parse(const char *line, size_t n, mc_masimo_line *out, 
             key_ok = (c >= 'A' && c <= 'Z') || is_digit(c);
         }
         if (!key_ok)
-            return mc_diag_set(d, MC_EFORMAT, (int64_t)tok + 1, -1,
+            return mc_diag_set(d, MC_EFORMAT, (int64_t)tok, -1,
                                "column %zu: expected KEY=value (KEY in A-Z, 0-9)", tok + 1);
         const char *key = line + tok, *v = eq + 1;
         const size_t vlen = i - tok - klen - 1;
@@ -184,7 +184,7 @@ mc_status mc_masimo_line_parse(const char *line, size_t n, mc_masimo_line *out, 
                 continue;
             known = 1;
             if (!parse_number(v, vlen, &out->value[f]))
-                return mc_diag_set(d, MC_EFORMAT, (int64_t)tok + 1, -1,
+                return mc_diag_set(d, MC_EFORMAT, (int64_t)tok, -1,
                                    "column %zu: %s: expected a number or dashes", tok + 1,
                                    fields[f].key);
             out->present[f] = 1;
@@ -198,7 +198,7 @@ mc_status mc_masimo_line_parse(const char *line, size_t n, mc_masimo_line *out, 
             known = 1;
             const int r = parse_hex(v, vlen, hex_out[h]);
             if (r == 0)
-                return mc_diag_set(d, MC_EFORMAT, (int64_t)tok + 1, -1,
+                return mc_diag_set(d, MC_EFORMAT, (int64_t)tok, -1,
                                    "column %zu: %s: expected 1 to 8 hex digits", tok + 1,
                                    hex_keys[h]);
             *hex_has[h] = r == 1;

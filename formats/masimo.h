@@ -77,7 +77,8 @@ typedef struct mc_masimo_line {
 
 /** Parse one line (without its line end). Thread: any. Pure.
  *  @param line [n] bytes, not NUL-terminated
- *  @param d    on failure, the column (1-based, in `offset`) and what was expected
+ *  @param d    on failure, the byte offset in the line (`offset`; the message says "column N",
+ *              1-based) and what was expected
  *  @return MC_OK, MC_EFORMAT (no `mm/dd/yy hh:mm:ss` at the start, impossible date, a token
  *          that is not KEY=value, a value that is neither a number nor dashes, bad hex) */
 MC_NODISCARD mc_status mc_masimo_line_parse(const char *line, size_t n, mc_masimo_line *out,

@@ -3,7 +3,7 @@
  * input, in a heap buffer of exactly `size` bytes, is parsed as one line, split into lines whole
  * and in pieces whose sizes come from the input, and imported. Invariants (abort when broken):
  * both splits agree; every line is at most MC_MASIMO_LINE_MAX bytes without CR or LF; a parsed
- * line has a serial of printable bytes and a plausible time; on MC_EFORMAT the column lies in the
+ * line has a serial of printable bytes and a plausible time; on MC_EFORMAT the offset lies in the
  * line; the import returns MC_OK, MC_EFORMAT or MC_ENOMEM with a message. */
 #include <stdint.h>
 #include <stdio.h>
@@ -32,7 +32,7 @@ static void check_line(const char *line, size_t n)
         for (const char *p = l.serial; *p; p++)
             if (*p < 0x21 || *p > 0x7E)
                 fail("serial");
-    } else if (st != MC_EFORMAT || d.offset < 1 || d.offset > (int64_t)n + 1) {
+    } else if (st != MC_EFORMAT || d.offset < 0 || d.offset > (int64_t)n) {
         fail("line status or column");
     }
 }
