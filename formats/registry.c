@@ -9,6 +9,9 @@
 #include "formats/audio.h"
 #include "formats/csv_export.h"
 #include "formats/edf.h"
+#include "formats/ge_s5.h"
+#include "formats/masimo.h"
+#include "formats/vital.h"
 #include "formats/wfdb.h"
 
 /* Readers that take no settings from the mapping file. */
@@ -22,6 +25,9 @@
 PLAIN_READER(mc_edf_import)
 PLAIN_READER(mc_wfdb_import)
 PLAIN_READER(mc_audio_import)
+PLAIN_READER(mc_vital_import)
+PLAIN_READER(mc_ge_s5_import)
+PLAIN_READER(mc_masimo_import)
 
 /* The audio writer with its container and sample format fixed. */
 #define AUDIO_WRITER(suffix, format)                                                               \
@@ -41,6 +47,12 @@ static const mc_import_format imports[] = {
      mc_wfdb_detect, mc_wfdb_import_entry},
     {"audio", "WAV, W64, RF64, CAF, AIFF, FLAC through libsndfile (calibrate with --map)",
      mc_audio_detect, mc_audio_import_entry},
+    {"vital", "Vital Recorder .vital (waves, numerics as irregular streams, strings as events)",
+     mc_vital_detect, mc_vital_import_entry},
+    {"ge-s5", "GE/Datex S/5 computer-interface capture (bad frames counted and skipped)",
+     mc_ge_s5_detect, mc_ge_s5_import_entry},
+    {"masimo", "Masimo Radical-7/Rad-8/Root ASCII 1 log (SpO2, PR, PI, PVI... per line)",
+     mc_masimo_detect, mc_masimo_import_entry},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -83,8 +83,8 @@ static mc_status read_input(const char *path, const mc_import_format *forced, mc
         mc_cli_error("import", "%s", d.message[0] ? d.message : mc_strerror(st));
         return st;
     }
-    fprintf(stderr, "mcirc import: %s: %s, %zu streams, %zu events\n", path, fmt->name,
-            one->n_streams, one->n_events);
+    fprintf(stderr, "mcirc import: %s: %s, %zu streams, %zu events%s%s\n", path, fmt->name,
+            one->n_streams, one->n_events, d.message[0] ? "; " : "", d.message);
     return MC_OK;
 }
 

@@ -249,6 +249,46 @@ def test_import_edf():
             check(word.encode() not in blob, f"patient field word {word!r} copied into the file")
 
 
+def test_import_vital():
+    """Vital Recorder files of an IntelliVue in demo mode: demo2 has waves ECG_II 500 Hz, PLETH and
+    ABP 125 Hz, RESP 62.5 Hz over 218.8 s, numerics (PLETH_SAT_O2...) as irregular streams and the
+    EVENT string track as events; data_demo spans 37.3 s."""
+    st, root, events = streams_of(mcirc_import("vital/test_intelliue_demo2.vital"))
+    for name, rate in [("ECG_II", 500), ("PLETH", 125), ("ABP", 125), ("RESP", 62.5)]:
+        check(name in st and st[name][1] == rate, f"{name}: {st.get(name, (0, 0))[1]} Hz")
+        dur = st[name][0].shape[0] / rate
+        check(abs(dur - 218.8) < 1.0, f"{name}: {dur:.1f} s, SOURCES.md says 218.8 s")
+    check(st["PLETH_SAT_O2"][1] == 0 and st["PLETH"][2]["modality"] == "ppg", "SpO2 numeric")
+    check(len(events) > 0, "no events from the EVENT track")
+    check(str(root["start_utc"]).startswith("2019-07-11"), f"start {root['start_utc']}")
+    import h5py
+    with h5py.File(mcirc_import("vital/test_data_demo.vital"), "r") as f:
+        end = max(f["streams"][k]["time"][-1] for k in f["streams"] if "time" in f["streams"][k])
+    check(abs(end / 1e9 - 37.3) < 0.1, f"data_demo ends at {end / 1e9:.2f} s, SOURCES.md: 37.3 s")
+
+
+def test_import_ge_s5_captures():
+    """GE/Datex S/5 captures: raw.raw (21 good frames, about 20 s: PLETH at 100 Hz, SpO2 numerics)
+    and db01.raw (about 12 % corrupt frames: imported, bad frames counted, never fatal)."""
+    p = subprocess.run([MCIRC, "import", data_path("serial/ge_datex_s5/raw.raw"), "-o",
+                        os.path.join(TMP, "raw_raw.h5"), "--subject", "REAL-01", "--session", "b"],
+                       capture_output=True, text=True, timeout=600)
+    check(p.returncode == 0 and "21 frames good, 0 bad" in p.stderr, f"raw.raw: {p.stderr}")
+    st, root, _ = streams_of(os.path.join(TMP, "raw_raw.h5"))
+    check(st["PLETH"][1] == 100 and st["PLETH"][0].shape[0] == 1000, "raw.raw PLETH 100 Hz x 1000")
+    check(str(root["start_utc"]).startswith("2018-07-26T17:06:05"), f"start {root['start_utc']}")
+    spo2 = st["SPO2"][0][:, 0]
+    check(np.all((spo2[np.isfinite(spo2)] > 80) & (spo2[np.isfinite(spo2)] <= 100)), f"SpO2 {spo2}")
+    p = subprocess.run([MCIRC, "import", data_path("serial/ge_datex_s5/db01.raw"), "-o",
+                        os.path.join(TMP, "db01.h5"), "--subject", "REAL-01", "--session", "b"],
+                       capture_output=True, text=True, timeout=600)
+    check(p.returncode == 0, f"db01.raw: {p.stderr}")
+    import re
+    good = int(re.search(r"(\d+) frames good", p.stderr).group(1))
+    bad = int(re.search(r"(\d+) bad checksums", p.stderr).group(1))
+    check(good > 2000 and 0.05 < bad / (good + bad) < 0.2, f"db01: {good} good, {bad} bad")
+
+
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else None
     tests = {k[5:]: v for k, v in globals().items() if k.startswith("test_")}
