@@ -336,11 +336,13 @@ static int row_time(const dl_reader *r, const dl_cell *cells, size_t k, int64_t 
     double x;
     int64_t days, clock;
     int doy;
+    if (prev > (int64_t)4e18) /* 126 years of midnights or new years: not a recording */
+        return 0;
     switch (r->tf) {
     case MC_DELIM_TIME_SECONDS:
     case MC_DELIM_TIME_MS: {
         const double scale = r->tf == MC_DELIM_TIME_MS ? 1e6 : 1e9;
-        if (!number(r, c0, &x) || !(fabs(x * scale) < 9e18))
+        if (!number(r, c0, &x) || !(fabs(x * scale) < 4e18))
             return 0;
         *t = (int64_t)llround(x * scale);
         return 1;

@@ -93,7 +93,8 @@ static void parse_excel_time(lc_state *st, mc_text_span v)
     size_t pos = 0;
     mc_text_span f;
     double days;
-    if (!next_field(v, &pos, &f) || !mc_text_number(f, 0, &days) || !(days > 1 && days < 2e6))
+    if (!next_field(v, &pos, &f) || !mc_text_number(f, 0, &days) ||
+        !(days > 1 && days < 110000)) /* 1900 to 2200 */
         return;
     const double unix_s = (days - 25569.0) * 86400.0;
     st->cur.start_unix_ns = (int64_t)llround(unix_s * 1e6) * 1000; /* the text's resolution */
@@ -163,6 +164,11 @@ static mc_status begin_block(lc_state *st, mc_text_span row, int64_t line)
     mc_import *imp = st->imp;
     if (imp->start_unix_ns == MC_IMPORT_NO_TIME && !st->have_prev)
         imp->start_unix_ns = b->start_unix_ns;
+    /* A block dated before the recording's start (a clock set back) is placed after the
+     * previous block instead, so that no time is negative. */
+    if (b->start_unix_ns != MC_IMPORT_NO_TIME && imp->start_unix_ns != MC_IMPORT_NO_TIME &&
+        b->start_unix_ns < imp->start_unix_ns)
+        b->start_unix_ns = MC_IMPORT_NO_TIME;
     const double rate = 1.0 / b->period_s;
     if (st->have_prev && same_channels(&st->prev, b)) {
         /* Where the previous block ended, in the previous block's samples. */
@@ -336,8 +342,8 @@ mc_status mc_labchart_read(const uint8_t *buf, size_t n, const char *name, mc_im
         }
     }
     if (rc == MC_OK && out->n_streams == 0)
-        rc = mc_diag_set(d, MC_EFORMAT, -1, line_no, "%s: line %lld: no rows of samples", st->name,
-                         (long long)line_no);
+        rc = mc_diag_set(d, MC_EFORMAT, -1, line_no > 0 ? line_no : -1,
+                         "%s: line %lld: no rows of samples", st->name, (long long)line_no);
     free(row);
     free(st);
     return rc;

@@ -160,8 +160,8 @@ static mc_status parse_geometry(nx_state *st)
     if (!h->detectors.present ||
         !whole_number(h->detectors.text, 1, NX_MAX_OPTODES, &st->n_detectors))
         return bad(st, h->detectors.line, "expected Detectors=<1..256>");
-    if (!h->rate.present || !mc_text_number(h->rate.text, 0, &x) || !(x > 0 && x <= 1e5))
-        return bad(st, h->rate.line, "expected SamplingRate=<Hz, 0 < rate <= 100000>");
+    if (!h->rate.present || !mc_text_number(h->rate.text, 0, &x) || !(x >= 1e-3 && x <= 1e5))
+        return bad(st, h->rate.line, "expected SamplingRate=<Hz, 0.001 <= rate <= 100000>");
     st->rate_hz = x;
     size_t pos = 0;
     mc_text_span tok;
@@ -302,7 +302,7 @@ static int64_t parse_start(const nx_state *st)
         if (mc_text_starts(tok[1], months[i]))
             m = i + 1;
     int64_t clock_ns;
-    if (!m || !whole_number(tok[2], 1, 31, &day) || !whole_number(tok[3], 1900, 9999, &year) ||
+    if (!m || !whole_number(tok[2], 1, 31, &day) || !whole_number(tok[3], 1900, 2200, &year) ||
         !mc_text_clock(st->h.time.text, &clock_ns))
         return MC_IMPORT_NO_TIME;
     return mc_text_days_from_civil(year, m, day) * 86400 * 1000000000LL + clock_ns;

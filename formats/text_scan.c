@@ -219,7 +219,8 @@ int mc_text_date(mc_text_span s, int day_first, int64_t *days)
         if (y < 100)
             y += 2000;
     }
-    if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+    /* Years a recording may come from; nanoseconds since 1970 hold about +-292 years. */
+    if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
         return 0;
     *days = mc_text_days_from_civil(y, (unsigned)m, (unsigned)d);
     return 1;

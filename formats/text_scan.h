@@ -46,8 +46,9 @@ int mc_text_clock(mc_text_span s, int64_t *ns);
 /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
 int64_t mc_text_days_from_civil(int64_t y, unsigned m, unsigned d);
 
-/** Parse a date: dd/mm/yyyy (day_first) or mm/dd/yyyy, yyyy-mm-dd, with '/', '-' or '.'.
- *  Thread: any. @return 1 and days since 1970 in *days, or 0 (also for impossible dates) */
+/** Parse a date: dd/mm/yyyy (day_first) or mm/dd/yyyy, yyyy-mm-dd, with '/', '-' or '.';
+ *  years 1900..2200 (yy = 20yy). Thread: any. @return 1 and days since 1970 in *days, or 0 (also
+ * for impossible dates) */
 int mc_text_date(mc_text_span s, int day_first, int64_t *days);
 
 /** Parse a date without a year: dd-Mon (06-Feb) or mm-dd (02-06). Thread: any.

@@ -298,6 +298,11 @@ TEST(malformed)
     ASSERT_STR_EQ(d.message,
                   "t.csv: line 2: no time column recognised: set time_column or rate_hz");
     mc_import_free(&imp);
+    ASSERT_STATUS(read_text("date,time,x\n01/01/9999,10:00:00,1\n01/01/9999,10:00:01,2\n"
+                            "01/01/9999,10:00:02,3\n",
+                            &imp, &d),
+                  MC_EFORMAT); /* found by fuzzing: years past 2200 overflowed ns since 1970 */
+    mc_import_free(&imp);
     ASSERT_STATUS(read_text("just words\nand more\n", &imp, &d), MC_EFORMAT);
     ASSERT_TRUE(strstr(d.message, "no rows of numbers") != NULL);
     mc_import_free(&imp);

@@ -184,6 +184,22 @@ TEST(malformed)
     ASSERT_STR_EQ(imp.streams[0].info->name, "channel_1");
     ASSERT_EQ_INT(imp.streams[0].n_frames, 2);
     mc_import_free(&imp);
+    /* Found by fuzzing: an Excel date past 2200 overflowed; a block dated before the first one
+     * made negative times. Both dates are ignored: the blocks follow each other. */
+    ASSERT_STATUS(
+        read_text("Interval=\t1 s\nExcelDateTime=\t4.4e+05\nChannelTitle=\tA\n0\t1\n", &imp, &d),
+        MC_OK);
+    ASSERT_EQ_INT(imp.start_unix_ns, MC_IMPORT_NO_TIME);
+    mc_import_free(&imp);
+    ASSERT_STATUS(read_text("Interval=\t1 s\nExcelDateTime=\t44558.5\nChannelTitle=\tA\n0\t1\n"
+                            "Interval=\t1 s\nExcelDateTime=\t44557.5\nChannelTitle=\tA\n0\t2\t#c\n",
+                            &imp, &d),
+                  MC_OK);
+    ASSERT_EQ_INT(imp.n_streams, 1);
+    ASSERT_EQ_INT(imp.streams[0].n_frames, 2);
+    ASSERT_EQ_INT(imp.n_events, 1);
+    ASSERT_EQ_INT(imp.events[0].t_ns, 1000000000LL);
+    mc_import_free(&imp);
     /* The memory bound is a diagnostic. */
     mc_import_init(&imp);
     imp.limit_bytes = 64;

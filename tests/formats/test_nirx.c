@@ -234,7 +234,7 @@ TEST(malformed)
     ASSERT_STATUS(
         mc_nirx_read((const uint8_t *)bad[0], strlen(bad[0]), "x", mem_load, NULL, &imp, &d),
         MC_EFORMAT);
-    ASSERT_STR_EQ(d.message, "x.hdr: line 4: expected SamplingRate=<Hz, 0 < rate <= 100000>");
+    ASSERT_STR_EQ(d.message, "x.hdr: line 4: expected SamplingRate=<Hz, 0.001 <= rate <= 100000>");
     mc_import_free(&imp);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         mem_files m = {.names = {"x.wl1"}, .texts = {"1\n"}};
