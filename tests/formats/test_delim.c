@@ -10,6 +10,7 @@
 
 #include "formats/delim.h"
 #include "formats/text_scan.h"
+#include "tests/formats/import_check.h"
 #include "tests/harness.h"
 
 static const mc_import_stream *find(const mc_import *imp, const char *name)
@@ -91,6 +92,7 @@ TEST(bidmc)
         }
     pclose(p);
     ASSERT_EQ_INT(compared, 300005);
+    mc_check_session_round_trip(&imp, "bidmc.h5");
     mc_import_free(&imp);
 }
 
@@ -125,6 +127,7 @@ TEST(trainred)
         equal += a->t_ns[i] == a->t_ns[i - 1];
     }
     ASSERT_TRUE(equal > 0);
+    mc_check_session_round_trip(&imp, "trainred.h5");
     mc_import_free(&imp);
 }
 
@@ -147,6 +150,7 @@ TEST(moxy)
     ASSERT_NEAR_F(thb->data[930], 12.29, 1e-5);
     ASSERT_STR_EQ(live->info->channels[0].unit, "%");
     ASSERT_EQ_INT(live->info->modality, MC_MODALITY_NIRS);
+    mc_check_session_round_trip(&imp, "moxy.h5");
     mc_import_free(&imp);
 }
 
@@ -177,6 +181,7 @@ TEST(vscapture)
     for (int i = 0; i < 13; i++) /* '-' everywhere */
         ASSERT_TRUE(isnan(sys->data[i]));
     ASSERT_TRUE(isnan(find(&imp, "N2O_FI")->data[0])); /* None */
+    mc_check_session_round_trip(&imp, "vscapture.h5");
     mc_import_free(&imp);
 }
 

@@ -8,6 +8,7 @@
 
 #include "formats/labchart.h"
 #include "formats/text_scan.h"
+#include "tests/formats/import_check.h"
 #include "tests/harness.h"
 
 static mc_status read_text(const char *text, mc_import *imp, mc_diag *d)
@@ -75,6 +76,7 @@ TEST(shabina_fingertip)
         finite += !isnan(s->data[i]);
     ASSERT_EQ_INT(finite, 750 + 35800);
     ASSERT_NEAR_F((double)(imp.start_unix_ns - unix_ns(2021, 12, 28, 10, 38, 9.047598)), 0, 2e3);
+    mc_check_session_round_trip(&imp, "fingertip.h5");
     mc_import_free(&imp);
 }
 
@@ -120,6 +122,7 @@ TEST(channels_comments_missing)
     ASSERT_EQ_INT(imp.events[0].t_ns, 10000000);
     ASSERT_STR_EQ(imp.events[0].kind, "comment");
     ASSERT_STR_EQ(imp.events[0].text, "#1 cuff on");
+    mc_check_session_round_trip(&imp, "channels.h5");
     mc_import_free(&imp);
 }
 

@@ -9,6 +9,7 @@
 
 #include "formats/nirx.h"
 #include "formats/text_scan.h"
+#include "tests/formats/import_check.h"
 #include "tests/harness.h"
 
 /* Files served from memory; names asked for are recorded. */
@@ -90,6 +91,7 @@ TEST(nirscout_recording)
     ASSERT_NEAR_F(imp.events[1].value, 2, 0);
     ASSERT_EQ_INT(imp.events[2].t_ns, 7680000000LL);
     ASSERT_STR_EQ(imp.events[2].kind, "trigger");
+    mc_check_session_round_trip(&imp, "nirx.h5");
     mc_import_free(&imp);
 }
 
