@@ -290,6 +290,8 @@ static mc_status choose_time(dl_reader *r, size_t first_data, const dl_column *c
         return MC_OK;
     if (r->tcol + (two_columns(r->tf) ? 1 : 0) >= r->n_cols)
         return fail(r, first_data, "the time column is beyond the columns of the table", NULL);
+    if (r->tf == MC_DELIM_TIME_SAMPLES && !(r->o.rate_hz > 0))
+        return fail(r, first_data, "time_format samples needs rate_hz", NULL);
     if (r->tf != MC_DELIM_TIME_AUTO)
         return MC_OK;
     const size_t k = split(r, r->lines[first_data], r->cells);
@@ -340,8 +342,11 @@ static int row_time(const dl_reader *r, const dl_cell *cells, size_t k, int64_t 
         return 0;
     switch (r->tf) {
     case MC_DELIM_TIME_SECONDS:
-    case MC_DELIM_TIME_MS: {
-        const double scale = r->tf == MC_DELIM_TIME_MS ? 1e6 : 1e9;
+    case MC_DELIM_TIME_MS:
+    case MC_DELIM_TIME_SAMPLES: {
+        const double scale = r->tf == MC_DELIM_TIME_MS        ? 1e6
+                             : r->tf == MC_DELIM_TIME_SAMPLES ? 1e9 / r->o.rate_hz
+                                                              : 1e9;
         if (!number(r, c0, &x) || !(fabs(x * scale) < 4e18))
             return 0;
         *t = (int64_t)llround(x * scale);
@@ -497,8 +502,10 @@ static mc_status find_rows(dl_reader *r, size_t first, long *header, long *group
             i++;
     }
     if (i >= r->n_lines)
-        return mc_diag_set(r->d, MC_EFORMAT, -1, (int64_t)r->n_lines, "%s: line %zu: no data rows",
-                           r->name, r->n_lines);
+        return r->n_lines == 0
+                   ? mc_diag_set(r->d, MC_EFORMAT, -1, -1, "%s: the file is empty", r->name)
+                   : mc_diag_set(r->d, MC_EFORMAT, -1, (int64_t)r->n_lines,
+                                 "%s: line %zu: no data rows", r->name, r->n_lines);
     *data = i;
     if (r->o.group_row > 0 && (size_t)r->o.group_row <= r->n_lines)
         *group = r->o.group_row - 1;
@@ -548,21 +555,26 @@ static mc_status grow_table(dl_reader *r, dl_table *tab)
     return MC_OK;
 }
 
-/* The resolution of a row's written time in ns: 10^-decimals s (or ms), 60 s for hh:mm. */
+/* The resolution of a row's written time in ns: 10^-decimals s (or ms), 60 s for hh:mm; -1 for a
+ * whole number of seconds or ms (uniform_rate takes its neighbours' resolution); 0 for sample
+ * numbers. */
 static float time_resolution_ns(const dl_reader *r, const dl_cell *cells, size_t k)
 {
     const size_t c = two_columns(r->tf) ? r->tcol + 1 : r->tcol;
-    if (c >= k)
-        return 0;
+    if (c >= k || r->tf == MC_DELIM_TIME_SAMPLES)
+        return 0; /* sample numbers are exact */
     const mc_text_span s = mc_text_trim(cells[c].s);
     size_t colons = 0, decimals = 0, i = 0;
     for (; i < s.n && s.p[i] != '.' && s.p[i] != ','; i++)
         colons += s.p[i] == ':';
+    const int whole = i >= s.n;
     for (i++; i < s.n && s.p[i] >= '0' && s.p[i] <= '9'; i++)
         decimals++;
     const int clock = r->tf != MC_DELIM_TIME_SECONDS && r->tf != MC_DELIM_TIME_MS;
     if (clock && colons < 2)
         return 60e9f;
+    if (!clock && whole)
+        return -1; /* a whole number: "10" among "9.992" says nothing of the resolution */
     double res = r->tf == MC_DELIM_TIME_MS ? 1e6 : 1e9;
     for (size_t d = 0; d < decimals && d < 9; d++)
         res /= 10;
@@ -596,7 +608,8 @@ static mc_status read_rows(dl_reader *r, size_t first, dl_column *cols, dl_table
                 return fail(r, i, "the time goes back at",
                             show(r->cells[r->tcol].s, buf, sizeof buf));
             tab->t_ns[tab->rows] = t;
-            tab->tol_ns[tab->rows] = 0.5f * time_resolution_ns(r, r->cells, k);
+            const float res = time_resolution_ns(r, r->cells, k);
+            tab->tol_ns[tab->rows] = res < 0 ? -1.0f : 0.5f * res;
         }
         float *row = tab->values + tab->rows * r->n_cols;
         for (size_t c = 0; c < r->n_cols; c++) {
@@ -621,13 +634,25 @@ static mc_status read_rows(dl_reader *r, size_t first, dl_column *cols, dl_table
 /* Regular when every time lies within 5 % of a period of the uniform grid through the first
  * and last rows, plus the rounding of the written times (BIDMC writes 100.01 for 100.008 s).
  * @return the rate in Hz, or 0 */
-static double uniform_rate(const dl_table *tab)
+static double uniform_rate(const dl_reader *r, dl_table *tab)
 {
     if (tab->rows < 2)
         return 0;
+    /* Whole numbers take the resolution of the row before (the first rows that of the first
+     * row with decimals); when all are whole, one unit. */
+    float known = -1;
+    for (size_t i = 0; i < tab->rows && known < 0; i++)
+        known = tab->tol_ns[i];
+    if (known < 0)
+        known = 0.5f * (r->tf == MC_DELIM_TIME_MS ? 1e6f : 1e9f);
+    for (size_t i = 0; i < tab->rows; i++) {
+        if (tab->tol_ns[i] < 0)
+            tab->tol_ns[i] = known;
+        known = tab->tol_ns[i];
+    }
     const double span = (double)(tab->t_ns[tab->rows - 1] - tab->t_ns[0]);
     const double dt = span / (double)(tab->rows - 1);
-    if (!(dt > 0))
+    if (!(dt >= 1e3)) /* above 1 MHz, the most a stream may declare: irregular */
         return 0;
     for (size_t i = 0; i < tab->rows; i++)
         if (fabs((double)(tab->t_ns[i] - tab->t_ns[0]) - (double)i * dt) >
@@ -737,7 +762,8 @@ mc_status mc_delim_read(const uint8_t *buf, size_t n, const mc_delim_options *op
     }
     if ((rc = read_rows(&r, data, cols, &tab)) != MC_OK)
         goto out;
-    double rate = r.o.rate_hz > 0 ? r.o.rate_hz : uniform_rate(&tab);
+    double rate =
+        r.o.rate_hz > 0 && r.tf != MC_DELIM_TIME_SAMPLES ? r.o.rate_hz : uniform_rate(&r, &tab);
     if (r.tf == MC_DELIM_TIME_DATE_CLOCK)
         out->start_unix_ns = tab.t_ns[0];
     rc = add_streams(&r, cols, &tab, rate);

@@ -29,6 +29,7 @@ typedef enum mc_delim_time {
     MC_DELIM_TIME_CLOCK,      /* hh:mm:ss[.fff] (a step back of more than 12 h is midnight) */
     MC_DELIM_TIME_DATE_CLOCK, /* a date column (dd/mm/yyyy, mm/dd/yyyy, yyyy-mm-dd), then a clock */
     MC_DELIM_TIME_DAY_CLOCK,  /* a date without year (06-Feb or mm-dd), then a clock */
+    MC_DELIM_TIME_SAMPLES,    /* a sample number, divided by rate_hz (needed) */
 } mc_delim_time;
 
 /** Options of the reader; start from mc_delim_options_default(). */
@@ -45,9 +46,11 @@ typedef struct mc_delim_options {
     int time_column;   /* 1-based column of the time (of the date for the date+clock formats);
                           0 = auto (column 1 when it looks like a time); -1 = none */
     mc_delim_time time_format;
-    int day_first;                                  /* dates dd/mm/yyyy (1) or mm/dd/yyyy (0) */
-    double rate_hz;                                 /* > 0: regular streams at this rate (Hz) */
-    char missing[128];                              /* extra missing markers, '|'-separated */
+    int day_first; /* dates dd/mm/yyyy (1) or mm/dd/yyyy (0) */
+    double
+        rate_hz;       /* > 0: regular streams at this rate (Hz); with time_format samples, the
+                          rate that turns sample numbers into times (regular unless some are missing) */
+    char missing[128]; /* extra missing markers, '|'-separated */
     uint8_t skip_columns[MC_DELIM_MAX_COLUMNS / 8]; /* bit c-1 set: column c is not imported */
     char format[32];                                /* imp->format to record ("csv") */
 } mc_delim_options;
@@ -65,6 +68,7 @@ mc_delim_options mc_delim_options_default(void);
  *    skip_rows   = <number of lines, 0..1000000>
  *    time_column = <column, 1-based> | auto | none
  *    time_format = auto | none | seconds | ms | hh:mm:ss | date,hh:mm:ss | mm-dd,hh:mm:ss
+ *                  | samples (sample numbers; needs rate_hz)
  *    date_order  = dmy | mdy
  *    rate_hz     = <Hz, > 0 and <= 1e6> | auto (0: from the time column)
  *    missing     = markers separated by '|', e.g. `n/a|ERR` (added to the built-in ones)

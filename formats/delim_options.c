@@ -144,6 +144,7 @@ mc_status mc_delim_options_set(mc_delim_options *o, const char *key, const char 
             {"date_time", MC_DELIM_TIME_DATE_CLOCK},
             {"mm-dd,hh:mm:ss", MC_DELIM_TIME_DAY_CLOCK},
             {"day_time", MC_DELIM_TIME_DAY_CLOCK},
+            {"samples", MC_DELIM_TIME_SAMPLES},
         };
         for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
             if (strcasecmp(value, table[i].text) == 0) {
@@ -151,7 +152,8 @@ mc_status mc_delim_options_set(mc_delim_options *o, const char *key, const char 
                 return MC_OK;
             }
         return bad_value(d, key, value,
-                         "one of auto none seconds ms hh:mm:ss date,hh:mm:ss mm-dd,hh:mm:ss");
+                         "one of auto none seconds ms hh:mm:ss date,hh:mm:ss mm-dd,hh:mm:ss "
+                         "samples");
     }
     if (strcmp(key, "date_order") == 0) {
         if (strcasecmp(value, "dmy") == 0)

@@ -263,6 +263,23 @@ TEST(options)
     ASSERT_EQ_INT(imp.streams[0].t_ns[1], 5000000000LL);
     mc_import_free(&imp);
 
+    /* Sample numbers at 10 Hz: regular while none is missing, irregular after a gap. */
+    o = mc_delim_options_default();
+    ASSERT_STATUS(mc_delim_options_set(&o, "time_format", "samples", &d), MC_OK);
+    ASSERT_STATUS(read_opts("sample,x\n0,1\n1,2\n2,3\n", &o, &imp, &d), MC_EFORMAT);
+    ASSERT_TRUE(strstr(d.message, "time_format samples needs rate_hz") != NULL);
+    mc_import_free(&imp);
+    ASSERT_STATUS(mc_delim_options_set(&o, "rate_hz", "10", &d), MC_OK);
+    ASSERT_STATUS(mc_delim_options_set(&o, "time_column", "1", &d), MC_OK);
+    ASSERT_STATUS(read_opts("sample,x\n7,1\n8,2\n9,3\n", &o, &imp, &d), MC_OK);
+    ASSERT_EQ_INT(imp.n_streams, 1);
+    ASSERT_NEAR_F(imp.streams[0].info->rate_hz, 10, 1e-9);
+    mc_import_free(&imp);
+    ASSERT_STATUS(read_opts("sample,x\n7,1\n8,2\n10,3\n", &o, &imp, &d), MC_OK);
+    ASSERT_TRUE(imp.streams[0].info->rate_hz == 0);
+    ASSERT_EQ_INT(imp.streams[0].t_ns[2], 300000000LL);
+    mc_import_free(&imp);
+
     /* Every key rejects what it cannot hold, naming itself. */
     const char *bad[][2] = {
         {"delimiter", "::"},   {"decimal", ";"},        {"header_row", "0"},

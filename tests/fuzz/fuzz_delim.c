@@ -27,7 +27,7 @@ static mc_delim_options options(uint8_t a, uint8_t b)
     mc_delim_options o = mc_delim_options_default();
     o.delimiter = delimiters[a % 5];
     o.decimal_comma = (int)(a / 5 % 3) - 1;
-    o.time_format = (mc_delim_time)(b % 7);
+    o.time_format = (mc_delim_time)(b % 8);
     const int header = b / 7 % 5;
     o.header_row = header == 0 ? 0 : header == 1 ? -1 : header - 1; /* auto, none, 1..3 */
     o.rate_hz = a / 15 % 3 == 2 ? 10 : 0;                           /* sometimes a fixed rate */
