@@ -26,7 +26,7 @@ typedef struct lc_block {
     int64_t start_unix_ns;
     size_t n_channels; /* from ChannelTitle= (0 = from the first row) */
     lc_channel ch[LC_MAX_CHANNELS];
-    int has_time; /* rows start with a time column */
+    int has_time; /* columns of date and time before the channels (0, 1 or 2) */
     int ready;    /* streams chosen, rows being read */
     int64_t rows;
     size_t first_stream; /* index of its channel 0 in the import */
@@ -148,19 +148,23 @@ static mc_status begin_block(lc_state *st, mc_text_span row, int64_t line)
     lc_block *b = &st->cur;
     if (b->period_s == 0)
         return fail(st, line, "expected an Interval= line before the first row", row);
-    size_t pos = 0, fields = 0;
+    size_t pos = 0, fields = 0, seen = 0;
     mc_text_span f;
     while (next_field(row, &pos, &f)) {
         f = mc_text_trim(f);
         if (f.n > 0 && f.p[0] == '#')
             break; /* the comment column */
-        fields++;
+        seen++;
+        if (f.n > 0) /* trailing empty fields (a TAB at the end of the line) do not count */
+            fields = seen;
     }
     if (b->n_channels == 0) /* no ChannelTitle= line: every column but the time is a channel */
         b->n_channels = fields > 1 ? fields - 1 : 1;
     if (b->n_channels > LC_MAX_CHANNELS)
         return fail(st, line, "more than 256 channels", row);
-    b->has_time = fields > b->n_channels;
+    /* A time column (seconds or a clock time), and a date column before it when the export
+     * was asked for dates; the samples' times come from Interval, not from these columns. */
+    b->has_time = fields > b->n_channels + 1 ? 2 : fields > b->n_channels;
     mc_import *imp = st->imp;
     if (imp->start_unix_ns == MC_IMPORT_NO_TIME && !st->have_prev)
         imp->start_unix_ns = b->start_unix_ns;
@@ -241,7 +245,7 @@ static mc_status data_row(lc_state *st, mc_text_span row, int64_t line)
     }
     size_t pos = 0, c = 0;
     mc_text_span f;
-    int time_done = !b->has_time;
+    int time_left = b->has_time;
     for (size_t k = 0; k < b->n_channels; k++)
         st->row[k] = NAN;
     while (next_field(row, &pos, &f)) {
@@ -258,11 +262,13 @@ static mc_status data_row(lc_state *st, mc_text_span row, int64_t line)
                 return rc;
             break;
         }
-        if (!time_done) {
+        if (time_left > 0) {
             double x;
-            if (!mc_text_number(t, 0, &x))
-                return fail(st, line, "expected the time of a row (s) in the first column", t);
-            time_done = 1;
+            int64_t ns;
+            if (!mc_text_number(t, 0, &x) && !mc_text_clock(t, &ns) &&
+                !(time_left == 2 && (mc_text_date(t, 0, &ns) || mc_text_date(t, 1, &ns))))
+                return fail(st, line, "expected the time of a row (s or hh:mm:ss) or its date", t);
+            time_left--;
             continue;
         }
         if (c < b->n_channels) {

@@ -126,6 +126,32 @@ TEST(channels_comments_missing)
     mc_import_free(&imp);
 }
 
+/* Exports with clock times, and with a date column before them. */
+TEST(date_and_clock_columns)
+{
+    const char *text = "Interval=\t0.5 s\nTimeFormat=\tClockTime\nChannelTitle=\tA\tB\n"
+                       "10:50:41.000\t1\t2\n10:50:41.500\t3\t4\n";
+    mc_import imp;
+    mc_diag d;
+    ASSERT_STATUS(read_text(text, &imp, &d), MC_OK);
+    ASSERT_EQ_INT(imp.n_streams, 2);
+    ASSERT_NEAR_F(imp.streams[1].data[1], 4, 0);
+    mc_import_free(&imp);
+    ASSERT_STATUS(read_text("Interval=\t0.5 s\nChannelTitle=\tA\n0\t7\t\n0.5\t8\t\n", &imp, &d),
+                  MC_OK); /* a TAB at the end of each row */
+    ASSERT_NEAR_F(imp.streams[0].data[0], 7, 0);
+    mc_import_free(&imp);
+    text = "Interval=\t0.5 s\nDateFormat=\tM/d/yyyy\nChannelTitle=\tA\n"
+           "12/28/2021\t10:50:41.000\t1\n12/28/2021\t10:50:41.500\t3\t#2 cuff\n";
+    ASSERT_STATUS(read_text(text, &imp, &d), MC_OK);
+    ASSERT_EQ_INT(imp.n_streams, 1);
+    ASSERT_EQ_INT(imp.streams[0].n_frames, 2);
+    ASSERT_NEAR_F(imp.streams[0].data[1], 3, 0);
+    ASSERT_EQ_INT(imp.n_events, 1);
+    ASSERT_EQ_INT(imp.events[0].t_ns, 500000000);
+    mc_import_free(&imp);
+}
+
 /* A second block 1 s after the first ends continues the streams after 100 NaN rows; a block with
  * other channels gets streams of its own. */
 TEST(blocks)
@@ -179,7 +205,7 @@ TEST(malformed)
     mc_import_free(&imp);
     ASSERT_STATUS(read_text("Interval=\t0.1 s\nChannelTitle=\tA\n0\t1\nabc\t2\n", &imp, &d),
                   MC_EFORMAT);
-    ASSERT_TRUE(strstr(d.message, "line 4: expected the time") != NULL);
+    ASSERT_TRUE(strstr(d.message, "line 4: expected the time of a row") != NULL);
     mc_import_free(&imp);
     /* A title that is not UTF-8 gives a valid stream name; truncated input is still read. */
     ASSERT_STATUS(
