@@ -4,15 +4,20 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "formats/audio.h"
 #include "formats/csv_export.h"
+#include "formats/delim.h"
 #include "formats/edf.h"
 #include "formats/ge_s5.h"
+#include "formats/labchart.h"
 #include "formats/masimo.h"
+#include "formats/nirx.h"
 #include "formats/vital.h"
 #include "formats/wfdb.h"
+#include "formats/xlsx.h"
 
 /* Readers that take no settings from the mapping file. */
 #define PLAIN_READER(fn)                                                                           \
@@ -28,6 +33,35 @@ PLAIN_READER(mc_audio_import)
 PLAIN_READER(mc_vital_import)
 PLAIN_READER(mc_ge_s5_import)
 PLAIN_READER(mc_masimo_import)
+PLAIN_READER(mc_labchart_import)
+PLAIN_READER(mc_nirx_import)
+PLAIN_READER(mc_xlsx_import)
+
+/* The delimited-text reader: the preset the content shows (or the defaults), then the mapping
+ * file's [text] settings over it. */
+static mc_status delim_entry(const char *path, const mc_import_map *map, mc_import *out, mc_diag *d)
+{
+    if (!map || map->n_text == 0)
+        return mc_delim_import(path, out, d);
+    uint8_t *buf;
+    size_t n;
+    mc_status st = mc_read_whole_file(path, out->limit_bytes, &buf, &n, d);
+    if (st != MC_OK)
+        return st;
+    mc_delim_options o = mc_delim_preset_options(buf, n < 4096 ? n : 4096);
+    for (size_t i = 0; i < map->n_text && st == MC_OK; i++) {
+        mc_diag e;
+        st = mc_delim_options_set(&o, map->text[i].key, map->text[i].value, &e);
+        if (st != MC_OK)
+            mc_diag_set(d, MC_EFORMAT, -1, map->text[i].line, "mapping file: line %lld: %s",
+                        (long long)map->text[i].line, e.message);
+    }
+    const char *slash = strrchr(path, '/');
+    if (st == MC_OK)
+        st = mc_delim_read(buf, n, &o, slash ? slash + 1 : path, out, d);
+    free(buf);
+    return st;
+}
 
 /* The audio writer with its container and sample format fixed. */
 #define AUDIO_WRITER(suffix, format)                                                               \
@@ -53,6 +87,14 @@ static const mc_import_format imports[] = {
      mc_ge_s5_detect, mc_ge_s5_import_entry},
     {"masimo", "Masimo Radical-7/Rad-8/Root ASCII 1 log (SpO2, PR, PI, PVI... per line)",
      mc_masimo_detect, mc_masimo_import_entry},
+    {"labchart", "ADInstruments LabChart text export (LDF perfusion units, blocks, comments)",
+     mc_labchart_detect, mc_labchart_import_entry},
+    {"nirx", "NIRx NIRScout set (.hdr with .wl1/.wl2 and .evt beside it)", mc_nirx_detect,
+     mc_nirx_import_entry},
+    {"xlsx", "Excel .xlsx first sheet (Artinis Oxysoft exports recognised)", mc_xlsx_detect,
+     mc_xlsx_import_entry},
+    {"csv", "delimited text: BIDMC, Train.Red, Moxy, VSCapture recognised; others set by [text]",
+     mc_delim_detect, delim_entry},
     {NULL, NULL, NULL, NULL},
 };
 

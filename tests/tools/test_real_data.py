@@ -4,8 +4,9 @@
 (data/SOURCES.md): the heart rate mcirc finds in the PLETH of BIDMC record 01 and of PhysioNet
 Challenge 2015 record v102s agrees, on clean windows, with the beat rate of the ECG lead of the
 same record (R peaks found here with scipy.signal.find_peaks); the LDF LabChart exports are
-analysed without error. The recordings are read in place and written into session files with
-h5py (tests/tools/session_h5.py) until the importers exist. Each `def test_<name>` is the CTest
+analysed without error; every file of SOURCES.md imports with `mcirc import`, with facts from
+SOURCES.md checked by h5py. The session files analysed are mcirc's own imports; the truths (ECG
+beats, LabChart values) are read here independently. Each `def test_<name>` is the CTest
 case `real.<name>`; without ../shared/data a case reports a skip (exit 77)."""
 import csv
 import os
@@ -16,8 +17,6 @@ import tempfile
 import numpy as np
 from scipy.signal import butter, filtfilt, find_peaks
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from session_h5 import write_session  # noqa: E402
 
 MCIRC = os.environ.get("MCIRC", "mcirc")
 DATA = os.environ.get("MC_SHARED_DATA", "")
@@ -104,10 +103,10 @@ def test_bidmc_hr_vs_ecg():
     d = np.genfromtxt(path, delimiter=",", names=True)
     fs = 125.0
     pleth, ecg = d["PLETH"], d["II"]
-    out = os.path.join(TMP, "bidmc01.h5")
-    write_session(out, "BIDMC-01", "baseline", [
-        dict(name="pleth_finger", modality="ppg", rate_hz=fs, channels=[("pleth", "NU")],
-             data=pleth, device_model="BIDMC (MIMIC-II monitor)")])
+    # The session file is mcirc's own import of the CSV (the ECG truth is read here with numpy).
+    out = mcirc_import("ppg/bidmc_01_Signals.csv", name="bidmc01")
+    st, _, _ = streams_of(out)
+    check(np.array_equal(st["PLETH"][0][:, 0], pleth.astype(np.float32)), "PLETH differs")
     compare_hr(analyze(out), ecg, fs, min_windows=100, sqi_min=0.97, within_frac=1.0)
 
 
@@ -163,10 +162,12 @@ def read_labchart(path):
 def test_ldf_labchart_exports():
     for name in ["ShabinaBP.txt", "Shabina_fingertip.txt"]:
         fs, x = read_labchart(data_path("ldf/" + name))
-        out = os.path.join(TMP, name.replace(".txt", ".h5"))
-        write_session(out, "LDF-LAB-1", "lab", [
-            dict(name="ldf_fingertip", modality="ldf", rate_hz=fs,
-                 channels=[("perfusion", "PU")], data=x)])
+        out = mcirc_import("ldf/" + name, name=name.replace(".txt", ""))
+        st, _, _ = streams_of(out)
+        got = st["Channel_1"][0][:, 0]
+        check(st["Channel_1"][1] == fs and st["Channel_1"][2]["modality"] == "ldf", "LDF stream")
+        check(np.array_equal(got[np.isfinite(got)], x.astype(np.float32)),
+              f"{name}: values differ from the independent reading")
         # A 40-s lab recording: a row every 10 s rather than the bedside minute.
         rows = analyze(out, "[ldf]\nhop_s = 10\n")
         perf = [float(r["value"]) for r in rows if r["feature"] == "perfusion"
@@ -287,6 +288,51 @@ def test_import_ge_s5_captures():
     good = int(re.search(r"(\d+) frames good", p.stderr).group(1))
     bad = int(re.search(r"(\d+) bad checksums", p.stderr).group(1))
     check(good > 2000 and 0.05 < bad / (good + bad) < 0.2, f"db01: {good} good, {bad} bad")
+
+
+def test_import_text_exports():
+    """Text exports: BIDMC CSV (5 columns, 125 Hz, 60 001 rows), LabChart (41 050 samples at 1 kHz,
+    first 476.56 PU, start 2021-12-28 10:50:41.3755), NIRx (760/850 nm, 12.5 Hz, 145 points,
+    every sample equal to numpy.loadtxt of .wl1), Train.Red (irregular, about 10 Hz, 2084.15 s to
+    3295.48 s), Moxy (0.5 Hz), VSCapture (13 rows, '-' missing), Oxysoft .xlsx (10 Hz, tHb, HHb,
+    O2Hb)."""
+    st, _, _ = streams_of(mcirc_import("ppg/bidmc_01_Signals.csv"))
+    check(sorted(st) == ["AVR", "II", "PLETH", "RESP", "V"], f"bidmc {sorted(st)}")
+    check(all(v[1] == 125 and v[0].shape[0] == 60001 for v in st.values()), "bidmc 125 Hz x 60001")
+
+    st, root, _ = streams_of(mcirc_import("ldf/ShabinaBP.txt"))
+    (x, rate, attrs), = st.values()
+    check(rate == 1000 and x.shape[0] == 41050 and abs(x[0, 0] - 476.56) < 1e-3, "ShabinaBP")
+    check(str(root["start_utc"]).startswith("2021-12-28T10:50:41.37"), f"{root['start_utc']}")
+
+    st, _, events = streams_of(mcirc_import("nirs/nirx/NIRS-2019-08-23_001.hdr"))
+    wl1 = np.loadtxt(data_path("nirs/nirx/NIRS-2019-08-23_001.wl1"))
+    check(all(v[1] == 12.5 and v[0].shape[0] == 145 for v in st.values()), "nirx 12.5 Hz x 145")
+    s1d1 = st["S1_D1_760nm"][0][:, 0]
+    check(any(np.array_equal(s1d1, wl1[:, c].astype(np.float32)) for c in range(wl1.shape[1])),
+          "S1_D1_760nm is no column of the .wl1 file")
+    check(any(k.endswith("850nm") for k in st) and len(events) == 3, "nirx 850 nm, 3 triggers")
+
+    import h5py
+    with h5py.File(mcirc_import("nirs/mnirs/train.red_intervals.csv"), "r") as f:
+        g = f["streams"]["SmO2_0673"]
+        t = g["time"][:] / 1e9
+        check(float(g.attrs["rate_hz"]) == 0 and g.attrs["modality"] == "nirs", "Train.Red SmO2")
+        check(abs((t[-1] - t[0]) - (3295.48 - 2084.15)) < 0.01, f"Train.Red span {t[-1] - t[0]}")
+        check(8 < (len(t) - 1) / (t[-1] - t[0]) < 12, "Train.Red about 10 Hz")
+
+    st, _, _ = streams_of(mcirc_import("nirs/mnirs/moxy_intervals.csv"))
+    check(st["SmO2_Live"][1] == 0.5 and st["SmO2_Live"][0][0, 0] == 56, "Moxy SmO2 Live")
+
+    st, _, _ = streams_of(mcirc_import("serial/vscapture_datex_as3/AS3ExampleData.csv"))
+    lens = {v[0].shape[0] for v in st.values()}
+    check(lens == {13}, f"VSCapture rows {lens}")
+    check(any(np.isnan(v[0]).any() for v in st.values()), "no '-' became NaN")
+
+    st, _, events = streams_of(mcirc_import("nirs/mnirs/portamon-oxcap.xlsx"))
+    check(sorted(st) == ["HHb", "O2Hb", "tHb"], f"xlsx {sorted(st)}")
+    check(all(v[1] == 10 and abs(v[0].shape[0] - 7943) <= 1 for v in st.values()), "xlsx 10 Hz")
+    check(len(events) > 30, "Oxysoft events (occlusions) missing")
 
 
 def main():
