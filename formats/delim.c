@@ -313,7 +313,8 @@ static mc_status choose_time(dl_reader *r, size_t first_data, const dl_column *c
         if (mc_text_eq((mc_text_span){cols[r->tcol].unit, strlen(cols[r->tcol].unit)}, "ms"))
             r->tf = MC_DELIM_TIME_MS;
         else if (r->o.time_column > 0 || contains_ci(src, "time") || contains_ci(src, "sec") ||
-                 mc_text_eq(src, "t") || strcmp(cols[r->tcol].unit, "s") == 0)
+                 mc_text_eq(src, "t") || mc_text_eq(src, "t_s") ||
+                 strcmp(cols[r->tcol].unit, "s") == 0)
             r->tf = MC_DELIM_TIME_SECONDS;
         else
             r->tf = MC_DELIM_TIME_NONE;

@@ -525,8 +525,8 @@ def channels_in_order(h5):
 
 def test_export_import_round_trips():
     """sim -> export (each format) -> import: every channel comes back within the format's
-    resolution: float WAV exactly, 24-bit within range/2^24, 16-bit formats (WAV, FLAC, EDF, WFDB)
-    within one step of range/65534; every sample is there at the right rate."""
+    resolution: float WAV and wide CSV exactly, 24-bit within range/2^24, 16-bit formats (WAV,
+    FLAC, EDF, WFDB) within one step of range/65534; every sample is there at the right rate."""
     src = path("rt.h5")
     sim(src, 6, "ppg=ppg,rate=250", "ldf=ldf,rate=250")
     with h5py.File(src, "r") as f:
@@ -534,13 +534,15 @@ def test_export_import_round_trips():
     ref = [r.astype(np.float64) for r in ref]
     cases = [("wav", ".wav", 0.0), ("wav16", ".wav", 1 / 65534), ("flac", ".flac", 1 / 16777214),
              ("flac16", ".flac", 1 / 65534), ("edf", ".edf", 1.01 / 65534),
-             ("wfdb", ".hea", 1.01 / 65534)]
+             ("wfdb", ".hea", 1.01 / 65534), ("csv-wide", "", 0.0)]
     for fmt, ext, step in cases:
         out = path("rt_" + fmt + ext)
         rc, o, e = run("export", src, "--to", fmt, "-o", out)
         check(rc == 0, f"export {fmt}: {e}")
+        # csv-wide writes OUT.<stream>.csv: both files are imported together.
+        inputs = [out + ".ldf.csv", out + ".ppg.csv"] if fmt == "csv-wide" else [out]
         back = path("rt_" + fmt + ".h5")
-        rc, o, e = run("import", out, "-o", back, *SIM_BASE)
+        rc, o, e = run("import", *inputs, "-o", back, *SIM_BASE)
         check(rc == 0, f"import {fmt}: {e}")
         got = channels_in_order(back)
         check(len(got) == 3, f"{fmt}: {len(got)} channels back")
