@@ -82,7 +82,7 @@ static mc_status channel_of(parse_ctx *c, const mc_ini_entry *e, mc_import_map_c
     mc_import_map_channel *ch = &m->channels[m->n_channels++];
     memset(ch, 0, sizeof *ch);
     snprintf(ch->key, sizeof ch->key, "%s", key);
-    ch->gain = ch->offset = NAN;
+    ch->gain = ch->offset = (double)NAN;
     ch->line = e->line;
     *out = ch;
     return MC_OK;
