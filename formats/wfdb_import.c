@@ -339,8 +339,14 @@ static mc_status decode_group(wfdb_ctx *c, const char *hname, const mc_wfdb_head
             }
             if (direct) {
                 const uint8_t *p = g->buf + off + 2 * ((size_t)f0 * S + pos);
-                sum[k] = sc[k].use_inv ? convert16(p, 2 * S, m, spf, &sc[k], 1, out, sum[k])
-                                       : convert16(p, 2 * S, m, spf, &sc[k], 0, out, sum[k]);
+                /* Constant arguments specialise the inlined loop (one sample per frame is the
+                 * common case). */
+                if (spf == 1)
+                    sum[k] = sc[k].use_inv ? convert16(p, 2 * S, m, 1, &sc[k], 1, out, sum[k])
+                                           : convert16(p, 2 * S, m, 1, &sc[k], 0, out, sum[k]);
+                else
+                    sum[k] = sc[k].use_inv ? convert16(p, 2 * S, m, spf, &sc[k], 1, out, sum[k])
+                                           : convert16(p, 2 * S, m, spf, &sc[k], 0, out, sum[k]);
             } else if (format == 8) {
                 sum[k] = convert_raw(raw + pos, S, m, spf, &sc[k], 0, 1, &acc[k], out, sum[k]);
             } else {
