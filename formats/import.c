@@ -117,8 +117,23 @@ static mc_status charge(mc_import *imp, size_t bytes, const char *name, mc_diag 
     return MC_OK;
 }
 
-/* Room for `n` more frames of stream s (and their times when irregular). */
-static mc_status reserve_frames(mc_import *imp, mc_import_stream *s, size_t n, mc_diag *d)
+/* Bytes allocated for frames not yet appended, over all streams (only the regular streams'
+ * samples: an irregular stream grows by doubling). */
+static size_t unused_bytes(const mc_import *imp)
+{
+    size_t b = 0;
+    for (size_t i = 0; i < imp->n_streams; i++) {
+        const mc_import_stream *t = &imp->streams[i];
+        if (t->cap_frames > (size_t)t->n_frames)
+            b += (t->cap_frames - (size_t)t->n_frames) * t->info->n_channels * sizeof(float);
+    }
+    return b;
+}
+
+/* Room for `n` more frames of stream s (and their times when irregular); when it must grow, room
+ * for `expect` more (>= n) if the memory left under the limit allows, else doubling. */
+static mc_status reserve_frames(mc_import *imp, mc_import_stream *s, size_t n, size_t expect,
+                                mc_diag *d)
 {
     const size_t ch = s->info->n_channels, irregular = s->info->rate_hz == 0;
     size_t frame_bytes = ch * sizeof(float) + (irregular ? sizeof(int64_t) : 0), bytes;
@@ -134,6 +149,16 @@ static mc_status reserve_frames(mc_import *imp, mc_import_stream *s, size_t n, m
     size_t cap = s->cap_frames ? s->cap_frames : 1024;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    if (expect > n) {
+        /* The frames still expected after these n, bounded by what the limit leaves once the
+         * room already allocated and not yet used (in every stream) is counted. */
+        const size_t limit = imp->limit_bytes ? imp->limit_bytes : MC_IMPORT_LIMIT_DEFAULT;
+        const size_t held = imp->used_bytes + unused_bytes(imp);
+        const size_t left = limit > held ? (limit - held) / frame_bytes : 0;
+        const size_t more = expect - n < left ? expect - n : left;
+        if (need + more > cap)
+            cap = need + more;
+    }
     size_t data_bytes, time_bytes;
     if (!mc_size_mul(cap, ch * sizeof(float), &data_bytes) ||
         !mc_size_mul(cap, sizeof(int64_t), &time_bytes))
@@ -166,13 +191,33 @@ mc_status mc_import_append(mc_import *imp, size_t stream, size_t n, const float 
                                        "stream");
     if (n == 0)
         return MC_OK;
-    mc_status st = reserve_frames(imp, s, n, d);
+    mc_status st = reserve_frames(imp, s, n, n, d);
     if (st != MC_OK)
         return st;
     const size_t ch = s->info->n_channels;
     memcpy(s->data + (size_t)s->n_frames * ch, frames, n * ch * sizeof(float));
     if (irregular)
         memcpy(s->t_ns + s->n_frames, t_ns, n * sizeof(int64_t));
+    s->n_frames += (int64_t)n;
+    return MC_OK;
+}
+
+mc_status mc_import_extend(mc_import *imp, size_t stream, size_t n, size_t expect, float **frames,
+                           mc_diag *d)
+{
+    *frames = NULL;
+    if (stream >= imp->n_streams)
+        return mc_diag_set(d, MC_EINVAL, -1, -1, "no stream %zu", stream);
+    mc_import_stream *s = &imp->streams[stream];
+    if (s->info->rate_hz == 0)
+        return mc_diag_set(d, MC_EINVAL, -1, -1, "stream %s: times missing for an irregular stream",
+                           s->info->name);
+    if (n > 0) {
+        mc_status st = reserve_frames(imp, s, n, expect > n ? expect : n, d);
+        if (st != MC_OK)
+            return st;
+    }
+    *frames = s->data ? s->data + (size_t)s->n_frames * s->info->n_channels : NULL;
     s->n_frames += (int64_t)n;
     return MC_OK;
 }
@@ -192,7 +237,7 @@ mc_status mc_import_append_gap(mc_import *imp, size_t stream, int64_t n, const c
     if ((uint64_t)n > SIZE_MAX / 16)
         return mc_diag_set(d, MC_ENOMEM, -1, -1, "stream %s: a gap of %lld samples", s->info->name,
                            (long long)n);
-    mc_status st = reserve_frames(imp, s, (size_t)n, d);
+    mc_status st = reserve_frames(imp, s, (size_t)n, (size_t)n, d);
     if (st != MC_OK)
         return st;
     const size_t ch = s->info->n_channels;

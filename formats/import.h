@@ -84,6 +84,22 @@ MC_NODISCARD mc_status mc_import_add_stream(mc_import *imp, const mc_stream_info
 MC_NODISCARD mc_status mc_import_append(mc_import *imp, size_t stream, size_t n,
                                         const float *frames, const int64_t *t_ns, mc_diag *d);
 
+/** Append n frames to a regular stream without copying them: room is reserved (and charged
+ *  against limit_bytes) exactly as mc_import_append does, the frames count as appended at once,
+ *  and *frames points at where they go ([n * n_channels] floats, interleaved). The caller must
+ *  write all of them before the import is read, written or appended to again; the pointer is
+ *  valid until the next append to this import. Importers use it to decode straight into the
+ *  stream instead of into a buffer that mc_import_append would copy. Thread: one per import.
+ *  Allocates (geometric growth).
+ *  @param expect frames the caller expects to append in this and later calls (>= n; 0 = unknown):
+ *                when the stream must grow it grows to hold them at once, as far as the memory
+ *                left under limit_bytes allows (nothing is charged until appended)
+ *  @return MC_OK (with n = 0, *frames may be NULL), MC_EINVAL (bad index, irregular stream),
+ *          MC_ENOMEM (allocation failed or limit_bytes would be passed; then nothing is appended)
+ */
+MC_NODISCARD mc_status mc_import_extend(mc_import *imp, size_t stream, size_t n, size_t expect,
+                                        float **frames, mc_diag *d);
+
 /** Append n frames of NaN to a regular stream and record them as a gap with `reason` (cut to 31
  *  bytes), e.g. a WFDB `~` segment or an EDF+D discontinuity. Thread: one per import.
  *  @return MC_OK, MC_EINVAL (irregular stream, bad index), MC_ENOMEM */

@@ -163,32 +163,151 @@ typedef struct file_group {
     int missing;     /* the file could not be loaded (multi-segment only) */
 } file_group;
 
+/* How one signal's ADC values become physical values: (v - baseline) / gain as float32, computed
+ * in double, and NaN for the format's invalid value. Where it gives the same float for every
+ * value the format can hold, the division is a multiplication by 1 / gain. */
+typedef struct scaler {
+    double baseline, gain, inv; /* inv: 1 / gain when use_inv */
+    int use_inv;
+    int has_invalid;
+    int32_t invalid;
+} scaler;
+
+/* The range of ADC values of a format, when it is small enough to check every value. */
+static int format_range(int format, int32_t *lo, int32_t *hi)
+{
+    switch (format) {
+    case 16:
+    case 61:
+    case 160:
+    case 516:
+        *lo = -32768;
+        *hi = 32767;
+        return 1;
+    case 80:
+    case 508:
+        *lo = -128;
+        *hi = 127;
+        return 1;
+    case 212:
+        *lo = -2048;
+        *hi = 2047;
+        return 1;
+    case 310:
+    case 311:
+        *lo = -512;
+        *hi = 511;
+        return 1;
+    default: /* 8 (summed differences), 24, 32, 524: too many values to check */
+        return 0;
+    }
+}
+
+static uint32_t float_bits(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+/* The scaler of signal s; `samples` is how many it will convert: the multiplication is checked
+ * (against the division, bit for bit, over the format's whole range) only when that is cheaper
+ * than dividing each sample. */
+static scaler make_scaler(const mc_wfdb_signal *s, int format, int64_t samples)
+{
+    scaler sc = {(double)s->baseline, s->gain, 1.0 / s->gain, 0, 0, 0};
+    sc.has_invalid = mc_wfdb_invalid_value(format, &sc.invalid);
+    int32_t lo, hi;
+    if (!format_range(format, &lo, &hi) || samples <= (int64_t)hi - lo)
+        return sc;
+    for (int32_t v = lo; v <= hi; v++) {
+        const double x = (double)v - sc.baseline;
+        if (float_bits((float)(x * sc.inv)) != float_bits((float)(x / sc.gain)))
+            return sc;
+    }
+    sc.use_inv = 1;
+    return sc;
+}
+
+/* One signal of a format-16 file: m frames of spf samples from p (frame stride `stride` bytes)
+ * into out, adding to the checksum. Inlined with use_inv constant. */
+static inline uint16_t convert16(const uint8_t *p, size_t stride, size_t m, size_t spf,
+                                 const scaler *sc, int use_inv, float *out, uint16_t sum)
+{
+    const double base = sc->baseline, gain = sc->gain, inv = sc->inv;
+    for (size_t f = 0; f < m; f++, p += stride) {
+        for (size_t j = 0; j < spf; j++) {
+            const int32_t v = (int16_t)(uint16_t)(p[2 * j] | (unsigned)p[2 * j + 1] << 8);
+            sum = (uint16_t)(sum + (uint16_t)v);
+            const double x = (double)v - base;
+            const float y = (float)(use_inv ? x * inv : x / gain);
+            out[f * spf + j] = v == -32768 ? NAN : y;
+        }
+    }
+    return sum;
+}
+
+/* One signal of decoded ADC values: m frames of spf samples from raw (frame stride S values) into
+ * out; format 8's differences are summed in *acc. Inlined with use_inv and diff constant. */
+static inline uint16_t convert_raw(const int32_t *raw, size_t S, size_t m, size_t spf,
+                                   const scaler *sc, int use_inv, int diff, int64_t *acc,
+                                   float *out, uint16_t sum)
+{
+    const double base = sc->baseline, gain = sc->gain, inv = sc->inv;
+    const int has_invalid = sc->has_invalid;
+    const int32_t invalid = sc->invalid;
+    int64_t a = *acc;
+    for (size_t f = 0; f < m; f++, raw += S) {
+        for (size_t j = 0; j < spf; j++) {
+            int64_t v = raw[j];
+            if (diff) {
+                a += v;
+                v = a;
+            }
+            sum = (uint16_t)(sum + (uint16_t)(v & 0xFFFF));
+            const double x = (double)v - base;
+            const float y = (float)(use_inv ? x * inv : x / gain);
+            out[f * spf + j] = has_invalid && v == invalid ? NAN : y;
+        }
+    }
+    *acc = a;
+    return sum;
+}
+
 /* Decode `frames` frames of group g into the streams of map and check the checksums when the
- * whole signal was read (`complete`). */
+ * whole signal was read (`complete`). Each chunk of frames is decoded signal by signal straight
+ * into the stream (mc_import_extend); format 16 from the file's bytes, the others through
+ * mc_wfdb_decode's ADC values. */
 static mc_status decode_group(wfdb_ctx *c, const char *hname, const mc_wfdb_header *h,
                               const file_group *g, const int *map, int64_t frames, int complete,
                               mc_diag *d)
 {
     const mc_wfdb_signal *s0 = &h->signals[g->idx[0]];
-    const int format = s0->format, flac = format >= 500;
+    const int format = s0->format, flac = format >= 500, direct = format == 16;
     const size_t S = (size_t)g->spf_sum;
     const size_t off = s0->byte_offset < (int64_t)g->len ? (size_t)s0->byte_offset : g->len;
     size_t chunk = CHUNK_SAMPLES / S;
     if (chunk == 0)
         chunk = 1;
-    int32_t *raw = malloc(chunk * S * sizeof *raw);
-    float *phys = malloc(chunk * S * sizeof *phys);
+    int32_t *raw = direct ? NULL : malloc(chunk * S * sizeof *raw);
+    float *scratch = malloc(chunk * S * sizeof *scratch); /* signals that feed no stream */
     int64_t *acc = calloc((size_t)g->n, sizeof *acc);
     uint16_t *sum = calloc((size_t)g->n, sizeof *sum);
+    scaler *sc = malloc((size_t)g->n * sizeof *sc);
     mc_status st = MC_OK;
-    if (!raw || !phys || !acc || !sum) {
+    if ((!direct && !raw) || !scratch || !acc || !sum || !sc) {
         st = mc_diag_set(d, MC_ENOMEM, -1, -1, "%s: out of memory", s0->file);
         goto done;
     }
-    for (int k = 0; k < g->n; k++)
-        acc[k] = h->signals[g->idx[k]].init_value;
-    int32_t invalid = 0;
-    const int has_invalid = mc_wfdb_invalid_value(format, &invalid);
+    for (int k = 0; k < g->n; k++) {
+        const mc_wfdb_signal *s = &h->signals[g->idx[k]];
+        acc[k] = s->init_value;
+        sc[k] = make_scaler(s, format, frames * s->spf);
+    }
+    if (direct && (uint64_t)mc_wfdb_samples_in(format, g->len - off) < (uint64_t)frames * S) {
+        st = mc_diag_set(d, MC_EFORMAT, (int64_t)off, -1, "%s: decoding past the data", s0->file);
+        goto done;
+    }
     for (int64_t f0 = 0; f0 < frames && st == MC_OK; f0 += (int64_t)chunk) {
         const size_t m = (size_t)(frames - f0 < (int64_t)chunk ? frames - f0 : (int64_t)chunk);
         if (flac) {
@@ -198,8 +317,8 @@ static mc_status decode_group(wfdb_ctx *c, const char *hname, const mc_wfdb_head
                 for (int k = 0; k < g->n; k++)
                     raw[(i / spf) * S + (size_t)k * spf + i % spf] =
                         g->flac[((size_t)f0 * spf + i) * (size_t)g->n + (size_t)k];
-        } else if (mc_wfdb_decode(format, g->buf + off, g->len - off, f0 * (int64_t)S, m * S,
-                                  raw) != m * S) {
+        } else if (!direct && mc_wfdb_decode(format, g->buf + off, g->len - off, f0 * (int64_t)S,
+                                             m * S, raw) != m * S) {
             st = mc_diag_set(d, MC_EFORMAT, (int64_t)off, -1, "%s: decoding past the data",
                              s0->file);
             break;
@@ -208,28 +327,35 @@ static mc_status decode_group(wfdb_ctx *c, const char *hname, const mc_wfdb_head
         for (int k = 0; k < g->n; k++) {
             const mc_wfdb_signal *s = &h->signals[g->idx[k]];
             const size_t spf = (size_t)s->spf;
-            for (size_t f = 0; f < m; f++) {
-                for (size_t j = 0; j < spf; j++) {
-                    int64_t v = raw[f * S + pos + j];
-                    if (format == 8) {
-                        acc[k] += v;
-                        v = acc[k];
-                    }
-                    sum[k] = (uint16_t)(sum[k] + (uint16_t)(v & 0xFFFF));
-                    phys[f * spf + j] = has_invalid && v == invalid
-                                            ? NAN
-                                            : (float)(((double)v - (double)s->baseline) / s->gain);
-                }
-            }
-            pos += spf;
-            if (map[g->idx[k]] >= 0) {
-                st = flush_gap(c, map[g->idx[k]], d);
+            const int j = map[g->idx[k]];
+            float *out = scratch;
+            if (j >= 0) {
+                st = flush_gap(c, j, d);
                 if (st == MC_OK)
-                    st = mc_import_append(c->imp, c->streams[map[g->idx[k]]].index, m * spf, phys,
-                                          NULL, d);
+                    st = mc_import_extend(c->imp, c->streams[j].index, m * spf,
+                                          (size_t)(frames - f0) * spf, &out, d);
                 if (st != MC_OK)
                     break;
             }
+            if (direct) {
+                const uint8_t *p = g->buf + off + 2 * ((size_t)f0 * S + pos);
+                /* Constant arguments specialise the inlined loop (one sample per frame is the
+                 * common case). */
+                if (spf == 1)
+                    sum[k] = sc[k].use_inv ? convert16(p, 2 * S, m, 1, &sc[k], 1, out, sum[k])
+                                           : convert16(p, 2 * S, m, 1, &sc[k], 0, out, sum[k]);
+                else
+                    sum[k] = sc[k].use_inv ? convert16(p, 2 * S, m, spf, &sc[k], 1, out, sum[k])
+                                           : convert16(p, 2 * S, m, spf, &sc[k], 0, out, sum[k]);
+            } else if (format == 8) {
+                sum[k] = convert_raw(raw + pos, S, m, spf, &sc[k], 0, 1, &acc[k], out, sum[k]);
+            } else {
+                sum[k] =
+                    sc[k].use_inv
+                        ? convert_raw(raw + pos, S, m, spf, &sc[k], 1, 0, &acc[k], out, sum[k])
+                        : convert_raw(raw + pos, S, m, spf, &sc[k], 0, 0, &acc[k], out, sum[k]);
+            }
+            pos += spf;
         }
     }
     if (st == MC_OK && complete) {
@@ -247,9 +373,10 @@ static mc_status decode_group(wfdb_ctx *c, const char *hname, const mc_wfdb_head
     }
 done:
     free(raw);
-    free(phys);
+    free(scratch);
     free(acc);
     free(sum);
+    free(sc);
     return st;
 }
 

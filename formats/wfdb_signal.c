@@ -90,8 +90,9 @@ static uint32_t le16(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8;
 }
 
-/* Sample k of a byte-aligned or packed format; the caller has checked that its bytes exist. */
-static int32_t decode_one(int format, const uint8_t *buf, size_t len, uint64_t k)
+/* Sample k of a byte-aligned or packed format; the caller has checked that its bytes exist.
+ * Inlined with a constant format (decode_run), the switch folds away. */
+static inline int32_t decode_one(int format, const uint8_t *buf, size_t len, uint64_t k)
 {
     switch (format) {
     case 8:
@@ -140,6 +141,14 @@ static int32_t decode_one(int format, const uint8_t *buf, size_t len, uint64_t k
     }
 }
 
+/* Samples [k0, k0 + n). */
+static inline void decode_run(int format, const uint8_t *buf, size_t len, uint64_t k0, size_t n,
+                              int32_t *out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = decode_one(format, buf, len, k0 + i);
+}
+
 size_t mc_wfdb_decode(int format, const uint8_t *buf, size_t len, int64_t first, size_t n,
                       int32_t *out)
 {
@@ -148,8 +157,42 @@ size_t mc_wfdb_decode(int format, const uint8_t *buf, size_t len, int64_t first,
         return 0;
     if ((uint64_t)(avail - first) < n)
         n = (size_t)(avail - first);
-    for (size_t i = 0; i < n; i++)
-        out[i] = decode_one(format, buf, len, (uint64_t)first + i);
+    /* Called with a constant format, so that decode_one is inlined with its switch folded: one
+     * loop per format, no per-sample call. */
+    switch (format) {
+    case 8:
+        decode_run(8, buf, len, (uint64_t)first, n, out);
+        break;
+    case 80:
+        decode_run(80, buf, len, (uint64_t)first, n, out);
+        break;
+    case 16:
+        decode_run(16, buf, len, (uint64_t)first, n, out);
+        break;
+    case 61:
+        decode_run(61, buf, len, (uint64_t)first, n, out);
+        break;
+    case 160:
+        decode_run(160, buf, len, (uint64_t)first, n, out);
+        break;
+    case 24:
+        decode_run(24, buf, len, (uint64_t)first, n, out);
+        break;
+    case 32:
+        decode_run(32, buf, len, (uint64_t)first, n, out);
+        break;
+    case 212:
+        decode_run(212, buf, len, (uint64_t)first, n, out);
+        break;
+    case 310:
+        decode_run(310, buf, len, (uint64_t)first, n, out);
+        break;
+    case 311:
+        decode_run(311, buf, len, (uint64_t)first, n, out);
+        break;
+    default:
+        memset(out, 0, n * sizeof *out);
+    }
     return n;
 }
 

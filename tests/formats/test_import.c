@@ -83,6 +83,50 @@ TEST(limit_is_a_diagnostic)
     mc_import_free(&imp);
 }
 
+/* mc_import_extend: frames written in place count as appended; the room sized for `expect`
+ * stays within the limit (the room left unused by other streams counted); failures append
+ * nothing. */
+TEST(extend_writes_in_place)
+{
+    mc_import imp;
+    mc_import_init(&imp);
+    imp.limit_bytes = 40000; /* 10000 floats */
+    mc_channel_info ch;
+    mc_stream_info info = one_channel("a", 10, &ch), irr = one_channel("b", 0, &ch);
+    size_t a, b;
+    ASSERT_STATUS(mc_import_add_stream(&imp, &info, 0, &a, NULL), MC_OK);
+    ASSERT_STATUS(mc_import_add_stream(&imp, &irr, 0, &b, NULL), MC_OK);
+    float *p = NULL;
+    mc_diag d;
+    ASSERT_STATUS(mc_import_extend(&imp, a, 0, 0, &p, NULL), MC_OK);
+    ASSERT_EQ_INT(imp.streams[a].n_frames, 0);
+    ASSERT_STATUS(mc_import_extend(&imp, b, 1, 1, &p, &d), MC_EINVAL); /* irregular */
+    ASSERT_STATUS(mc_import_extend(&imp, 7, 1, 1, &p, &d), MC_EINVAL);
+    ASSERT_STATUS(mc_import_extend(&imp, a, 100, 6000, &p, NULL), MC_OK);
+    for (int i = 0; i < 100; i++)
+        p[i] = (float)i;
+    ASSERT_EQ_INT(imp.streams[a].n_frames, 100);
+    ASSERT_EQ_INT(imp.used_bytes, 400);
+    ASSERT_EQ_INT(imp.streams[a].cap_frames, 6000); /* the expected frames, at once */
+    ASSERT_STATUS(mc_import_extend(&imp, a, 50, 50, &p, NULL), MC_OK);
+    ASSERT_TRUE(p == imp.streams[a].data + 100);
+    p[49] = -1;
+    ASSERT_EQ_INT(imp.streams[a].cap_frames, 6000);
+    ASSERT_TRUE(imp.streams[a].data[99] == 99.0f && imp.streams[a].data[149] == -1.0f);
+    /* A second stream expecting more than the limit leaves (5850 frames are held unused by a). */
+    mc_stream_info info2 = one_channel("c", 10, &ch);
+    size_t c;
+    ASSERT_STATUS(mc_import_add_stream(&imp, &info2, 0, &c, NULL), MC_OK);
+    ASSERT_STATUS(mc_import_extend(&imp, c, 2000, 1000000, &p, NULL), MC_OK);
+    ASSERT_TRUE(imp.streams[c].cap_frames <= 10000 - 150 - 5850);
+    ASSERT_STATUS(mc_import_extend(&imp, c, 9000, 9000, &p, &d), MC_ENOMEM);
+    ASSERT_TRUE(strstr(d.message, "import limit") != NULL);
+    ASSERT_TRUE(p == NULL);
+    ASSERT_EQ_INT(imp.streams[c].n_frames, 2000);
+    ASSERT_EQ_INT(imp.used_bytes, 4 * 2150);
+    mc_import_free(&imp);
+}
+
 TEST(written_file_reads_back)
 {
     mc_import imp;
