@@ -1,0 +1,1063 @@
+/* SPDX-License-Identifier: MIT */
+/* formats/snirf_read.c: SNIRF files (from a path or a file image) read into an mc_import
+ * (formats/snirf.h). Every dataset is checked (class, rank, size against the bytes it holds)
+ * before it is read; a problem gives one diagnostic naming the file and the dataset path. */
+#define _DEFAULT_SOURCE
+#include "formats/snirf.h"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "formats/internal.h"
+
+enum {
+    PATH_CAP = 192,          /* longest group path we build ("/nirs12/data3/measurementList360") */
+    STR_CAP = 256,           /* strings we keep (names, labels, units, dates) */
+    STR_FILE_MAX = 65536,    /* longest fixed-length string type accepted */
+    BLOCK_VALUES = 1 << 16,  /* values read at once from dataTimeSeries */
+    MAX_STIM_ROWS = 1000000, /* rows of one stim group */
+    MAX_INDEX = 1000000,     /* source/detector/wavelength indices */
+};
+
+/* Deflate cannot shrink data by more than about 1032:1, so a compressed dataset that declares
+ * more than this many times its stored bytes is a lie (or a bomb). */
+#define MAX_RATIO 1100.0
+
+typedef struct ctx {
+    hid_t f;
+    const char *src; /* file name for diagnostics */
+    mc_import *imp;
+    mc_diag *d;
+    double t_scale; /* seconds per unit of the current /nirs group's TimeUnit */
+    double wl[64];  /* probe wavelengths of the current /nirs group, nm */
+    size_t n_wl;
+    char wl_text[STR_CAP]; /* the same as text, for the stream attribute */
+    char manufacturer[STR_CAP];
+} ctx;
+
+/* A diagnostic naming the file and the dataset or group path. */
+static mc_status MC_PRINTF(4, 5) bad(ctx *c, mc_status st, const char *path, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return mc_diag_set(c->d, st, -1, -1, "%s: %s: %s", c->src, path, msg);
+}
+
+static int utf8_ok(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        int n = *p < 0x80             ? 0
+                : (*p & 0xe0) == 0xc0 ? 1
+                : (*p & 0xf0) == 0xe0 ? 2
+                : (*p & 0xf8) == 0xf0 ? 3
+                                      : -1;
+        if (n < 0 || (n == 1 && *p < 0xc2))
+            return 0;
+        p++;
+        for (int i = 0; i < n; i++, p++)
+            if ((*p & 0xc0) != 0x80)
+                return 0;
+    }
+    return 1;
+}
+
+/* ---- links, datasets, scalars ------------------------------------------------------------ */
+
+/* 1 when `name` is a hard link in g (soft and external links are not followed: a file image
+ * must not make us open other files). */
+static int hard_link(hid_t g, const char *name)
+{
+    if (H5Lexists(g, name, H5P_DEFAULT) <= 0)
+        return 0;
+    H5L_info_t li;
+    return H5Lget_info(g, name, &li, H5P_DEFAULT) >= 0 && li.type == H5L_TYPE_HARD;
+}
+
+/* gpath/name (cut to PATH_CAP: only diagnostics and attributes use it). */
+static void join(char *out, const char *gpath, const char *name)
+{
+    if (snprintf(out, PATH_CAP, "%s/%s", gpath, name) >= PATH_CAP)
+        out[PATH_CAP - 1] = '\0';
+}
+
+/* Open dataset g/name. *out = -1 when absent and not required. */
+static mc_status open_ds(ctx *c, hid_t g, const char *gpath, const char *name, int required,
+                         hid_t *out)
+{
+    char path[PATH_CAP];
+    join(path, gpath, name);
+    *out = -1;
+    if (!hard_link(g, name))
+        return required ? bad(c, MC_EFORMAT, path, "missing") : MC_OK;
+    *out = H5Dopen2(g, name, H5P_DEFAULT);
+    return *out < 0 ? bad(c, MC_EFORMAT, path, "not a readable dataset") : MC_OK;
+}
+
+static mc_status open_group(ctx *c, hid_t g, const char *gpath, const char *name, hid_t *out)
+{
+    char path[PATH_CAP];
+    join(path, gpath, name);
+    *out = hard_link(g, name) ? H5Gopen2(g, name, H5P_DEFAULT) : -1;
+    return *out < 0 ? bad(c, MC_EFORMAT, path, "not a readable group") : MC_OK;
+}
+
+/* Shape of a dataset: rank 0..2 and dims (rank 0 gives one element). -1 on error. */
+static int shape(hid_t ds, hsize_t dims[2])
+{
+    dims[0] = dims[1] = 1;
+    hid_t sp = H5Dget_space(ds);
+    if (sp < 0)
+        return -1;
+    int rank = H5Sget_simple_extent_ndims(sp);
+    if (rank >= 0 && rank <= 2)
+        rank = H5Sget_simple_extent_dims(sp, dims, NULL);
+    else
+        rank = -1;
+    if (rank == 0)
+        dims[0] = dims[1] = 1;
+    if (rank == 1)
+        dims[1] = 1;
+    if (H5Sget_simple_extent_type(sp) == H5S_NULL)
+        dims[0] = 0;
+    H5Sclose(sp);
+    return rank;
+}
+
+static int is_numeric(hid_t ds)
+{
+    hid_t t = H5Dget_type(ds);
+    if (t < 0)
+        return 0;
+    H5T_class_t k = H5Tget_class(t);
+    H5Tclose(t);
+    return k == H5T_INTEGER || k == H5T_FLOAT;
+}
+
+/* Refuse storage that is not in this file, and sizes the stored bytes cannot hold, before a
+ * single value is read or allocated. */
+static mc_status check_storage(ctx *c, hid_t ds, const char *path, uint64_t n_values)
+{
+    hid_t dcpl = H5Dget_create_plist(ds);
+    if (dcpl < 0)
+        return bad(c, MC_EFORMAT, path, "unreadable creation properties");
+    H5D_layout_t lay = H5Pget_layout(dcpl);
+    int n_ext = H5Pget_external_count(dcpl);
+    int n_filters = H5Pget_nfilters(dcpl);
+    H5Pclose(dcpl);
+    if (lay == H5D_VIRTUAL || lay < 0 || n_ext != 0 || n_filters < 0)
+        return bad(c, MC_EFORMAT, path, "external or virtual storage is not read");
+    hid_t t = H5Dget_type(ds);
+    size_t es = t >= 0 ? H5Tget_size(t) : 0;
+    if (t >= 0)
+        H5Tclose(t);
+    if (es == 0 || n_values > UINT64_MAX / es)
+        return bad(c, MC_EFORMAT, path, "impossible size");
+    const double declared = (double)n_values * (double)es;
+    const double stored = (double)H5Dget_storage_size(ds);
+    if (n_filters == 0 ? stored < declared : declared > stored * MAX_RATIO + 4096.0)
+        return bad(c, MC_EFORMAT, path, "declares %llu values (%.0f bytes) but holds %.0f bytes",
+                   (unsigned long long)n_values, declared, stored);
+    return MC_OK;
+}
+
+/* Would `bytes` more fit under the import's memory bound? */
+static mc_status fits(ctx *c, const char *path, double bytes)
+{
+    const size_t limit = c->imp->limit_bytes ? c->imp->limit_bytes : MC_IMPORT_LIMIT_DEFAULT;
+    if (bytes > (double)(limit - (c->imp->used_bytes < limit ? c->imp->used_bytes : limit)))
+        return bad(c, MC_ENOMEM, path, "%.0f bytes would pass the import limit of %zu MiB", bytes,
+                   limit >> 20);
+    return MC_OK;
+}
+
+/* A number stored as a scalar or one-element dataset of any integer or float type. */
+static mc_status read_num(ctx *c, hid_t g, const char *gpath, const char *name, int required,
+                          double *v, int *present)
+{
+    char path[PATH_CAP];
+    join(path, gpath, name);
+    *present = 0;
+    hid_t ds;
+    mc_status st = open_ds(c, g, gpath, name, required, &ds);
+    if (st != MC_OK || ds < 0)
+        return st;
+    hsize_t dims[2];
+    int rank = shape(ds, dims);
+    if (rank < 0 || dims[0] * dims[1] != 1 || !is_numeric(ds))
+        st = bad(c, MC_EFORMAT, path, "expected one number");
+    else if (H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+        st = bad(c, MC_EFORMAT, path, "unreadable");
+    else if (!isfinite(*v))
+        st = bad(c, MC_EFORMAT, path, "not a finite number");
+    H5Dclose(ds);
+    *present = st == MC_OK;
+    return st;
+}
+
+/* A string stored as a scalar or one-element dataset, fixed- or variable-length. */
+static mc_status read_str(ctx *c, hid_t g, const char *gpath, const char *name, int required,
+                          char *buf, int *present)
+{
+    char path[PATH_CAP];
+    join(path, gpath, name);
+    *present = 0;
+    buf[0] = '\0';
+    hid_t ds;
+    mc_status st = open_ds(c, g, gpath, name, required, &ds);
+    if (st != MC_OK || ds < 0)
+        return st;
+    hsize_t dims[2];
+    int rank = shape(ds, dims);
+    hid_t ft = H5Dget_type(ds);
+    if (rank < 0 || dims[0] * dims[1] != 1 || ft < 0 || H5Tget_class(ft) != H5T_STRING) {
+        st = bad(c, MC_EFORMAT, path, "expected one string");
+    } else if (H5Tis_variable_str(ft) > 0) {
+        char *v = NULL;
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        if (mt < 0 || H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Tset_cset(mt, H5Tget_cset(ft)) < 0 ||
+            H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) < 0)
+            st = bad(c, MC_EFORMAT, path, "unreadable string");
+        else
+            snprintf(buf, STR_CAP, "%s", v ? v : "");
+        if (v) {
+            hid_t sp = H5Dget_space(ds);
+            H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, &v);
+            H5Sclose(sp);
+        }
+        if (mt >= 0)
+            H5Tclose(mt);
+    } else {
+        size_t len = H5Tget_size(ft);
+        char *raw = len > 0 && len <= STR_FILE_MAX ? calloc(1, len + 1) : NULL;
+        hid_t mt = raw ? mc__h5_fixed_string(len + 1, H5Tget_cset(ft)) : -1;
+        if (!raw || mt < 0 || H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)
+            st = bad(c, MC_EFORMAT, path, "unreadable string of %zu bytes", len);
+        else
+            snprintf(buf, STR_CAP, "%.*s", (int)len, raw);
+        if (mt >= 0)
+            H5Tclose(mt);
+        free(raw);
+    }
+    if (ft >= 0)
+        H5Tclose(ft);
+    H5Dclose(ds);
+    if (st == MC_OK && !utf8_ok(buf))
+        st = bad(c, MC_EFORMAT, path, "not UTF-8 text");
+    *present = st == MC_OK;
+    return st;
+}
+
+/* ---- numbered members ("measurementList12", "stim3") --------------------------------------- */
+
+typedef struct member {
+    unsigned long k;
+    char name[48];
+} member;
+
+typedef struct members {
+    const char *prefix;
+    int bare_ok; /* the prefix alone counts (k = 0): "nirs" */
+    member *m;
+    size_t n, cap;
+    int oom;
+} members;
+
+static herr_t collect(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+    (void)g;
+    members *l = data;
+    const size_t pl = strlen(l->prefix), nl = strlen(name);
+    if (info->type != H5L_TYPE_HARD || strncmp(name, l->prefix, pl) != 0 || nl >= 48 ||
+        nl - pl > 9 || (nl == pl && !l->bare_ok))
+        return 0;
+    unsigned long k = 0;
+    for (const char *p = name + pl; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return 0;
+        k = k * 10 + (unsigned long)(*p - '0');
+    }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        member *m = realloc(l->m, cap * sizeof *m);
+        if (!m) {
+            l->oom = 1;
+            return 1;
+        }
+        l->m = m;
+        l->cap = cap;
+    }
+    l->m[l->n].k = k;
+    snprintf(l->m[l->n].name, sizeof l->m[l->n].name, "%s", name);
+    l->n++;
+    return 0;
+}
+
+static int by_k(const void *a, const void *b)
+{
+    const member *x = a, *y = b;
+    return x->k < y->k ? -1 : x->k > y->k;
+}
+
+/* The members of g named prefix<k>, sorted by k (h5ls lists 1, 10, 100, 2, ...). */
+static mc_status list_members(ctx *c, hid_t g, const char *gpath, const char *prefix, int bare_ok,
+                              members *l)
+{
+    memset(l, 0, sizeof *l);
+    l->prefix = prefix;
+    l->bare_ok = bare_ok;
+    hsize_t idx = 0;
+    if (H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, collect, l) < 0 || l->oom) {
+        free(l->m);
+        l->m = NULL;
+        return l->oom ? bad(c, MC_ENOMEM, gpath, "out of memory")
+                      : bad(c, MC_EFORMAT, gpath, "unreadable group");
+    }
+    if (l->n > 1)
+        qsort(l->m, l->n, sizeof *l->m, by_k);
+    return MC_OK;
+}
+
+/* ---- time ---------------------------------------------------------------------------------- */
+
+typedef struct timebase {
+    double rate_hz; /* > 0 regular, 0 irregular */
+    int64_t start_ns;
+    int64_t *t_ns; /* irregular: [n] */
+} timebase;
+
+static int to_ns(double t_s, int64_t *ns)
+{
+    if (!(fabs(t_s) < 9.2e9))
+        return -1;
+    *ns = (int64_t)llround(t_s * 1e9);
+    return 0;
+}
+
+/* The time base of a block of n rows: g/time holds n times, or (start, step) when n != 2.
+ * `offset_s` is added (aux timeOffset). */
+static mc_status read_time(ctx *c, hid_t g, const char *gpath, uint64_t n, double offset_s,
+                           timebase *tb)
+{
+    char path[PATH_CAP];
+    join(path, gpath, "time");
+    memset(tb, 0, sizeof *tb);
+    hid_t ds;
+    mc_status st = open_ds(c, g, gpath, "time", 1, &ds);
+    if (st != MC_OK)
+        return st;
+    hsize_t dims[2];
+    int rank = shape(ds, dims);
+    const uint64_t m = rank < 0 ? 0 : (uint64_t)dims[0] * dims[1];
+    double *t = NULL;
+    if (rank < 0 || (rank == 2 && dims[1] != 1 && dims[0] != 1) || !is_numeric(ds)) {
+        st = bad(c, MC_EFORMAT, path, "expected a vector of numbers");
+        goto done;
+    }
+    if (m != n && !(m == 2 && n != 2)) {
+        st = bad(c, MC_EFORMAT, path,
+                 "%llu times for %llu rows of data (expected %llu, or 2 = "
+                 "start, step)",
+                 (unsigned long long)m, (unsigned long long)n, (unsigned long long)n);
+        goto done;
+    }
+    if ((st = check_storage(c, ds, path, m)) != MC_OK ||
+        (st = fits(c, path, (double)m * 16.0)) != MC_OK)
+        goto done;
+    t = malloc((size_t)m * sizeof *t);
+    if (!t) {
+        st = bad(c, MC_ENOMEM, path, "out of memory for %llu times", (unsigned long long)m);
+        goto done;
+    }
+    if (H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t) < 0) {
+        st = bad(c, MC_EFORMAT, path, "unreadable");
+        goto done;
+    }
+    for (uint64_t i = 0; i < m; i++) {
+        t[i] = t[i] * c->t_scale + offset_s;
+        if (!isfinite(t[i]) || fabs(t[i]) >= 9.2e9) {
+            st =
+                bad(c, MC_EFORMAT, path, "time %llu is not a usable number", (unsigned long long)i);
+            goto done;
+        }
+    }
+    if (m != n) { /* start, step */
+        const double step = t[1] - offset_s;
+        if (!(step >= 1e-9) || to_ns(t[0], &tb->start_ns) < 0) {
+            st = bad(c, MC_EFORMAT, path, "impossible step %g s", step);
+            goto done;
+        }
+        tb->rate_hz = 1.0 / step;
+        goto done;
+    }
+    for (uint64_t i = 1; i < n; i++)
+        if (t[i] < t[i - 1]) {
+            st = bad(c, MC_EFORMAT, path, "times go backwards at row %llu (%.9g s after %.9g s)",
+                     (unsigned long long)i, t[i], t[i - 1]);
+            goto done;
+        }
+    /* Regular when every time lies within 1e-3 of a step of the line through the first and
+     * the last: float32 vendor times (Kernel) jitter by 2e-6 of a step. */
+    const double step = n > 1 ? (t[n - 1] - t[0]) / (double)(n - 1) : 0;
+    int regular = n > 1 && step >= 1e-9;
+    for (uint64_t i = 0; regular && i < n; i++)
+        regular = fabs(t[i] - (t[0] + (double)i * step)) <= 1e-3 * step;
+    if (regular) {
+        tb->rate_hz = 1.0 / step;
+        to_ns(t[0], &tb->start_ns);
+        goto done;
+    }
+    tb->t_ns = malloc((size_t)n * sizeof *tb->t_ns);
+    if (!tb->t_ns) {
+        st = bad(c, MC_ENOMEM, path, "out of memory for %llu times", (unsigned long long)n);
+        goto done;
+    }
+    for (uint64_t i = 0; i < n; i++)
+        to_ns(t[i], &tb->t_ns[i]);
+done:
+    free(t);
+    H5Dclose(ds);
+    return st;
+}
+
+/* ---- streams ------------------------------------------------------------------------------- */
+
+/* A UCUM unit for the SNIRF dataUnit text (SI identifiers), or the text itself. */
+static const char *ucum(const char *u)
+{
+    static const char *const map[][2] = {
+        {"M", "mol/L"},     {"mM", "mmol/L"},   {"uM", "umol/L"}, {"\xc2\xb5M", "umol/L"},
+        {"umol", "umol/L"}, {"mol/L", "mol/L"}, {"V", "V"},       {"mV", "mV"},
+        {"%", "%"},
+    };
+    if (!u[0])
+        return "a.u.";
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(u, map[i][0]) == 0)
+            return map[i][1];
+    return u;
+}
+
+/* The column block of a data or aux dataset, appended to one stream per column. */
+static mc_status read_columns(ctx *c, hid_t ds, const char *path, uint64_t rows, uint64_t cols,
+                              const size_t *stream, const timebase *tb)
+{
+    const size_t block = cols < BLOCK_VALUES ? BLOCK_VALUES / (size_t)cols : 1;
+    float *buf = malloc(block * (size_t)cols * sizeof *buf);
+    float *col = malloc(block * sizeof *col);
+    mc_status st = MC_OK;
+    if (!buf || !col)
+        st = bad(c, MC_ENOMEM, path, "out of memory");
+    for (uint64_t r = 0; st == MC_OK && r < rows; r += block) {
+        const size_t nb = rows - r < block ? (size_t)(rows - r) : block;
+        if (mc__h5_read_rows(ds, H5T_NATIVE_FLOAT, (int64_t)r, (int64_t)nb, (size_t)cols, buf) <
+            0) {
+            st = bad(c, MC_EFORMAT, path, "rows %llu..%llu unreadable", (unsigned long long)r,
+                     (unsigned long long)(r + nb - 1));
+            break;
+        }
+        for (uint64_t j = 0; st == MC_OK && j < cols; j++) {
+            for (size_t i = 0; i < nb; i++)
+                col[i] = buf[i * cols + j];
+            st = mc_import_append(c->imp, stream[j], nb, col, tb->t_ns ? tb->t_ns + r : NULL, c->d);
+        }
+    }
+    free(buf);
+    free(col);
+    return st;
+}
+
+/* Opens g/dataTimeSeries: numeric, rank 1 or 2, at least one row and column, plausible size. */
+static mc_status open_series(ctx *c, hid_t g, const char *gpath, hid_t *ds, uint64_t *rows,
+                             uint64_t *cols)
+{
+    char path[PATH_CAP];
+    join(path, gpath, "dataTimeSeries");
+    mc_status st = open_ds(c, g, gpath, "dataTimeSeries", 1, ds);
+    if (st != MC_OK)
+        return st;
+    hsize_t dims[2];
+    int rank = shape(*ds, dims);
+    *rows = dims[0];
+    *cols = dims[1];
+    if (rank < 1 || !is_numeric(*ds))
+        st = bad(c, MC_EFORMAT, path, "expected a numeric dataset [time, channel]");
+    else if (*rows == 0 || *cols == 0)
+        st = bad(c, MC_EFORMAT, path, "no samples");
+    else if ((st = check_storage(c, *ds, path, *rows * *cols)) == MC_OK)
+        st = fits(c, path, (double)*rows * (double)*cols * 4.0 + (double)*rows * 16.0);
+    return st;
+}
+
+static void kv(mc_kv *a, size_t *n, const char *key, const char *value)
+{
+    a[*n].key = key;
+    a[*n].value = value;
+    (*n)++;
+}
+
+/* The measurement channel description of measurementList<k>. */
+typedef struct channel {
+    double src, det, wl_index, type, type_index;
+    int has_wl, has_type_index;
+    char label[STR_CAP], unit[STR_CAP];
+} channel;
+
+static mc_status read_channel(ctx *c, hid_t g, const char *gpath, channel *ch)
+{
+    int p = 0, has_label, has_unit;
+    mc_status st;
+    memset(ch, 0, sizeof *ch);
+    if ((st = read_num(c, g, gpath, "sourceIndex", 1, &ch->src, &p)) != MC_OK ||
+        (st = read_num(c, g, gpath, "detectorIndex", 1, &ch->det, &p)) != MC_OK ||
+        (st = read_num(c, g, gpath, "dataType", 1, &ch->type, &p)) != MC_OK ||
+        (st = read_num(c, g, gpath, "wavelengthIndex", 0, &ch->wl_index, &ch->has_wl)) != MC_OK ||
+        (st = read_num(c, g, gpath, "dataTypeIndex", 0, &ch->type_index, &ch->has_type_index)) !=
+            MC_OK ||
+        (st = read_str(c, g, gpath, "dataTypeLabel", 0, ch->label, &has_label)) != MC_OK ||
+        (st = read_str(c, g, gpath, "dataUnit", 0, ch->unit, &has_unit)) != MC_OK)
+        return st;
+    const double idx[] = {ch->src, ch->det, ch->has_wl ? ch->wl_index : 1};
+    const char *names[] = {"sourceIndex", "detectorIndex", "wavelengthIndex"};
+    for (size_t i = 0; i < 3; i++)
+        if (!(idx[i] >= 1 && idx[i] <= MAX_INDEX && idx[i] == floor(idx[i])))
+            return bad(c, MC_EFORMAT, gpath, "%s %g is not an index 1..%d", names[i], idx[i],
+                       MAX_INDEX);
+    if (!(ch->type >= 0 && ch->type <= 1e6 && ch->type == floor(ch->type)))
+        return bad(c, MC_EFORMAT, gpath, "dataType %g is not a SNIRF type code", ch->type);
+    if (ch->has_wl && (size_t)ch->wl_index > c->n_wl)
+        return bad(c, MC_EFORMAT, gpath, "wavelengthIndex %g, but the probe has %zu wavelengths",
+                   ch->wl_index, c->n_wl);
+    if (ch->type == 1 && !ch->has_wl)
+        return bad(c, MC_EFORMAT, gpath, "CW amplitude (dataType 1) without wavelengthIndex");
+    if (ch->type == 99999 && !ch->label[0])
+        snprintf(ch->label, sizeof ch->label, "processed");
+    return MC_OK;
+}
+
+static mc_status add_channel_stream(ctx *c, const char *gpath, const channel *ch,
+                                    const timebase *tb, size_t *index)
+{
+    char base[STR_CAP], name[MC_NAME_MAX + 1], wl[32] = "", srcs[24], dets[24], types[24];
+    const long s = (long)ch->src, dt = (long)ch->type;
+    const long det = (long)ch->det;
+    if (ch->has_wl)
+        snprintf(wl, sizeof wl, "%g", c->wl[(size_t)ch->wl_index - 1]);
+    if (dt == 1)
+        snprintf(base, sizeof base, "S%ld_D%ld_%snm", s, det, wl);
+    else if (ch->label[0])
+        snprintf(base, sizeof base, "S%ld_D%ld_%.64s", s, det, ch->label);
+    else
+        snprintf(base, sizeof base, "S%ld_D%ld_%s%stype%ld", s, det, wl, wl[0] ? "nm_" : "", dt);
+    mc_import_stream_name(base, "nirs", name);
+    snprintf(srcs, sizeof srcs, "%ld", s);
+    snprintf(dets, sizeof dets, "%ld", det);
+    snprintf(types, sizeof types, "%ld", dt);
+    mc_kv attrs[8];
+    size_t n = 0;
+    kv(attrs, &n, "source_index", srcs);
+    kv(attrs, &n, "detector_index", dets);
+    kv(attrs, &n, "data_type", types);
+    if (ch->label[0])
+        kv(attrs, &n, "data_type_label", ch->label);
+    if (wl[0])
+        kv(attrs, &n, "wavelength_nm", wl);
+    if (c->wl_text[0])
+        kv(attrs, &n, "probe_wavelengths_nm", c->wl_text);
+    kv(attrs, &n, "snirf_group", gpath);
+    char chname[MC_NAME_MAX + 1];
+    if (dt == 1)
+        snprintf(chname, sizeof chname, "intensity");
+    else
+        mc_import_stream_name(ch->label[0] ? ch->label : types, "value", chname);
+    mc_channel_info chi = {.name = chname, .unit = ucum(ch->unit), .scale_gain = 1};
+    mc_stream_info info = {.name = name,
+                           .modality = MC_MODALITY_NIRS,
+                           .n_channels = 1,
+                           .channels = &chi,
+                           .rate_hz = tb->rate_hz,
+                           .device_model = c->manufacturer,
+                           .driver = "snirf",
+                           .n_attrs = n,
+                           .attrs = attrs};
+    return mc_import_add_stream(c->imp, &info, tb->start_ns, index, c->d);
+}
+
+static mc_status read_data(ctx *c, hid_t nirs, const char *npath, const char *dname)
+{
+    char gpath[PATH_CAP], path[PATH_CAP];
+    join(gpath, npath, dname);
+    join(path, gpath, "dataTimeSeries");
+    hid_t g, ds = -1;
+    mc_status st = open_group(c, nirs, npath, dname, &g);
+    if (st != MC_OK)
+        return st;
+    uint64_t rows = 0, cols = 0;
+    members ml = {0};
+    timebase tb = {0};
+    size_t *stream = NULL;
+    if ((st = open_series(c, g, gpath, &ds, &rows, &cols)) != MC_OK ||
+        (st = read_time(c, g, gpath, rows, 0, &tb)) != MC_OK ||
+        (st = list_members(c, g, gpath, "measurementList", 0, &ml)) != MC_OK)
+        goto done;
+    if (ml.n != cols) {
+        st = bad(c, MC_EFORMAT, gpath, "%zu measurementList groups for %llu data columns", ml.n,
+                 (unsigned long long)cols);
+        goto done;
+    }
+    stream = calloc((size_t)cols, sizeof *stream);
+    if (!stream) {
+        st = bad(c, MC_ENOMEM, gpath, "out of memory");
+        goto done;
+    }
+    for (size_t j = 0; j < ml.n && st == MC_OK; j++) {
+        char mpath[PATH_CAP];
+        join(mpath, gpath, ml.m[j].name);
+        hid_t mg;
+        channel ch;
+        if ((st = open_group(c, g, gpath, ml.m[j].name, &mg)) != MC_OK)
+            break;
+        st = read_channel(c, mg, mpath, &ch);
+        H5Gclose(mg);
+        if (st == MC_OK)
+            st = add_channel_stream(c, gpath, &ch, &tb, &stream[j]);
+    }
+    if (st == MC_OK)
+        st = read_columns(c, ds, path, rows, cols, stream, &tb);
+done:
+    free(stream);
+    free(ml.m);
+    free(tb.t_ns);
+    if (ds >= 0)
+        H5Dclose(ds);
+    H5Gclose(g);
+    return st;
+}
+
+static mc_status read_aux(ctx *c, hid_t nirs, const char *npath, const member *m)
+{
+    char gpath[PATH_CAP], path[PATH_CAP];
+    join(gpath, npath, m->name);
+    join(path, gpath, "dataTimeSeries");
+    hid_t g, ds = -1;
+    mc_status st = open_group(c, nirs, npath, m->name, &g);
+    if (st != MC_OK)
+        return st;
+    char label[STR_CAP], unit[STR_CAP];
+    int p;
+    double offset = 0;
+    uint64_t rows = 0, cols = 0;
+    timebase tb = {0};
+    size_t *stream = NULL;
+    if ((st = read_str(c, g, gpath, "name", 0, label, &p)) != MC_OK ||
+        (st = read_str(c, g, gpath, "dataUnit", 0, unit, &p)) != MC_OK ||
+        (st = read_num(c, g, gpath, "timeOffset", 0, &offset, &p)) != MC_OK ||
+        (st = open_series(c, g, gpath, &ds, &rows, &cols)) != MC_OK ||
+        (st = read_time(c, g, gpath, rows, offset * c->t_scale, &tb)) != MC_OK)
+        goto done;
+    stream = calloc((size_t)cols, sizeof *stream);
+    if (!stream) {
+        st = bad(c, MC_ENOMEM, gpath, "out of memory");
+        goto done;
+    }
+    for (uint64_t j = 0; j < cols && st == MC_OK; j++) {
+        char base[STR_CAP + 16], name[MC_NAME_MAX + 1];
+        snprintf(base, sizeof base, "%s", label[0] ? label : m->name);
+        if (cols > 1 && snprintf(base + strlen(base), 16, "_%u", (unsigned)(j + 1)) < 0)
+            break;
+        mc_import_stream_name(base, m->name, name);
+        mc_kv attrs[1];
+        size_t n = 0;
+        kv(attrs, &n, "snirf_group", gpath);
+        mc_channel_info chi = {.name = "value", .unit = ucum(unit), .scale_gain = 1};
+        mc_stream_info info = {.name = name,
+                               .modality = mc_import_guess_modality(name, unit),
+                               .n_channels = 1,
+                               .channels = &chi,
+                               .rate_hz = tb.rate_hz,
+                               .device_model = c->manufacturer,
+                               .driver = "snirf",
+                               .n_attrs = n,
+                               .attrs = attrs};
+        st = mc_import_add_stream(c->imp, &info, tb.start_ns, &stream[j], c->d);
+    }
+    if (st == MC_OK)
+        st = read_columns(c, ds, path, rows, cols, stream, &tb);
+done:
+    free(stream);
+    free(tb.t_ns);
+    if (ds >= 0)
+        H5Dclose(ds);
+    H5Gclose(g);
+    return st;
+}
+
+static mc_status read_stim(ctx *c, hid_t nirs, const char *npath, const member *m)
+{
+    char gpath[PATH_CAP], path[PATH_CAP];
+    join(gpath, npath, m->name);
+    join(path, gpath, "data");
+    hid_t g, ds = -1;
+    mc_status st = open_group(c, nirs, npath, m->name, &g);
+    if (st != MC_OK)
+        return st;
+    char label[STR_CAP];
+    int p;
+    double *v = NULL;
+    if ((st = read_str(c, g, gpath, "name", 0, label, &p)) != MC_OK ||
+        (st = open_ds(c, g, gpath, "data", 0, &ds)) != MC_OK || ds < 0)
+        goto done;
+    hsize_t dims[2];
+    int rank = shape(ds, dims);
+    uint64_t rows = dims[0], cols = dims[1];
+    if (rank == 1 && rows > 0) { /* one stim as a vector */
+        cols = rows;
+        rows = 1;
+    }
+    if (rank < 0 || !is_numeric(ds) || (rows > 0 && cols < 3)) {
+        st = bad(c, MC_EFORMAT, path, "expected numbers [n, 3]: onset, duration, amplitude");
+        goto done;
+    }
+    if (rows == 0)
+        goto done;
+    if (rows > MAX_STIM_ROWS || cols > 64) {
+        st = bad(c, MC_EFORMAT, path, "%llu x %llu values: too many for stims",
+                 (unsigned long long)rows, (unsigned long long)cols);
+        goto done;
+    }
+    if ((st = check_storage(c, ds, path, rows * cols)) != MC_OK)
+        goto done;
+    v = malloc((size_t)(rows * cols) * sizeof *v);
+    if (!v) {
+        st = bad(c, MC_ENOMEM, path, "out of memory");
+        goto done;
+    }
+    if (H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
+        st = bad(c, MC_EFORMAT, path, "unreadable");
+        goto done;
+    }
+    for (uint64_t i = 0; i < rows && st == MC_OK; i++) {
+        const double *row = v + i * cols;
+        const double onset = row[0] * c->t_scale, dur = row[1] * c->t_scale;
+        mc_event ev;
+        memset(&ev, 0, sizeof ev);
+        if (to_ns(onset, &ev.t_ns) < 0 || !isfinite(dur)) {
+            st = bad(c, MC_EFORMAT, path, "row %llu: onset or duration not a usable number",
+                     (unsigned long long)i);
+            break;
+        }
+        snprintf(ev.kind, sizeof ev.kind, "stim");
+        const char *nm = label[0] ? label : m->name;
+        if (dur != 0)
+            snprintf(ev.text, sizeof ev.text, "%.200s (duration %.9g s)", nm, dur);
+        else
+            snprintf(ev.text, sizeof ev.text, "%.200s", nm);
+        ev.value = row[2];
+        st = mc_import_add_event(c->imp, &ev, c->d);
+    }
+done:
+    free(v);
+    if (ds >= 0)
+        H5Dclose(ds);
+    H5Gclose(g);
+    return st;
+}
+
+/* ---- metadata ------------------------------------------------------------------------------ */
+
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const int64_t yoe = y - era * 400;
+    const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int digits(const char *s, int n, int *v)
+{
+    *v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        *v = *v * 10 + (s[i] - '0');
+    }
+    return 0;
+}
+
+/* "YYYY-MM-DD" + "hh:mm:ss[.f][Z|+hh:mm|-hh:mm|+hhmm]" (ISO 8601 as SNIRF asks); no zone = UTC. */
+static int parse_start(const char *date, const char *tm, int64_t *ns)
+{
+    int y, mo, dd, h, mi, s;
+    if (strlen(date) != 10 || digits(date, 4, &y) || date[4] != '-' || digits(date + 5, 2, &mo) ||
+        date[7] != '-' || digits(date + 8, 2, &dd) || mo < 1 || mo > 12 || dd < 1 || dd > 31)
+        return -1;
+    if (strlen(tm) < 8 || digits(tm, 2, &h) || tm[2] != ':' || digits(tm + 3, 2, &mi) ||
+        tm[5] != ':' || digits(tm + 6, 2, &s) || h > 23 || mi > 59 || s > 60)
+        return -1;
+    const char *p = tm + 8;
+    int64_t frac = 0, scale = 1000000000;
+    if (*p == '.') {
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            if (scale > 1) {
+                scale /= 10;
+                frac += (*p - '0') * scale;
+            }
+    }
+    int64_t zone_s = 0;
+    if (*p == '+' || *p == '-') {
+        int zh, zm = 0;
+        const int sign = *p == '-' ? -1 : 1;
+        p++;
+        if (digits(p, 2, &zh))
+            return -1;
+        p += 2;
+        if (*p == ':')
+            p++;
+        if (*p && digits(p, 2, &zm))
+            return -1;
+        p += *p ? 2 : 0;
+        zone_s = sign * (zh * 3600 + zm * 60);
+    } else if (*p == 'Z') {
+        p++;
+    }
+    if (*p)
+        return -1;
+    const int64_t secs = days_from_civil(y, mo, dd) * 86400 + h * 3600 + mi * 60 + s - zone_s;
+    *ns = secs * 1000000000 + frac;
+    return 0;
+}
+
+static mc_status read_meta(ctx *c, hid_t nirs, const char *npath, int first)
+{
+    char gpath[PATH_CAP];
+    join(gpath, npath, "metaDataTags");
+    c->t_scale = 1;
+    c->manufacturer[0] = '\0';
+    if (!hard_link(nirs, "metaDataTags"))
+        return MC_OK; /* required by the spec, but its absence loses only the start time */
+    hid_t g;
+    mc_status st = open_group(c, nirs, npath, "metaDataTags", &g);
+    if (st != MC_OK)
+        return st;
+    /* Only these tags are read: SubjectID, names and birth dates are never touched. */
+    char date[STR_CAP], tm[STR_CAP], unit[STR_CAP];
+    int has_date, has_time, has_unit, p;
+    if ((st = read_str(c, g, gpath, "MeasurementDate", 0, date, &has_date)) != MC_OK ||
+        (st = read_str(c, g, gpath, "MeasurementTime", 0, tm, &has_time)) != MC_OK ||
+        (st = read_str(c, g, gpath, "TimeUnit", 0, unit, &has_unit)) != MC_OK ||
+        (st = read_str(c, g, gpath, "ManufacturerName", 0, c->manufacturer, &p)) != MC_OK)
+        goto done;
+    static const struct {
+        const char *name;
+        double scale;
+    } units[] = {{"s", 1}, {"ms", 1e-3}, {"us", 1e-6}, {"\xc2\xb5s", 1e-6}, {"unknown", 1}};
+    if (has_unit) {
+        size_t i = 0;
+        while (i < sizeof units / sizeof units[0] && strcmp(unit, units[i].name) != 0)
+            i++;
+        if (i == sizeof units / sizeof units[0]) {
+            char path[PATH_CAP];
+            join(path, gpath, "TimeUnit");
+            st = bad(c, MC_EFORMAT, path, "time unit \"%s\" not understood (s, ms, us)", unit);
+            goto done;
+        }
+        c->t_scale = units[i].scale;
+    }
+    int64_t ns;
+    if (first && has_date && has_time && parse_start(date, tm, &ns) == 0)
+        c->imp->start_unix_ns = ns;
+done:
+    H5Gclose(g);
+    return st;
+}
+
+static mc_status read_probe(ctx *c, hid_t nirs, const char *npath)
+{
+    char gpath[PATH_CAP], path[PATH_CAP];
+    join(gpath, npath, "probe");
+    join(path, gpath, "wavelengths");
+    c->n_wl = 0;
+    c->wl_text[0] = '\0';
+    if (!hard_link(nirs, "probe"))
+        return MC_OK;
+    hid_t g, ds = -1;
+    mc_status st = open_group(c, nirs, npath, "probe", &g);
+    if (st != MC_OK)
+        return st;
+    if ((st = open_ds(c, g, gpath, "wavelengths", 0, &ds)) != MC_OK || ds < 0)
+        goto done;
+    hsize_t dims[2];
+    int rank = shape(ds, dims);
+    const uint64_t n = (uint64_t)dims[0] * dims[1];
+    if (rank < 0 || !is_numeric(ds) || n > sizeof c->wl / sizeof c->wl[0]) {
+        st = bad(c, MC_EFORMAT, path, "expected at most 64 numbers");
+        goto done;
+    }
+    if (n > 0 && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, c->wl) < 0) {
+        st = bad(c, MC_EFORMAT, path, "unreadable");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!(c->wl[i] > 0 && c->wl[i] < 1e6)) {
+            st = bad(c, MC_EFORMAT, path, "wavelength %g nm", c->wl[i]);
+            goto done;
+        }
+        const size_t len = strlen(c->wl_text);
+        if (snprintf(c->wl_text + len, sizeof c->wl_text - len, "%s%g", i ? " " : "", c->wl[i]) < 0)
+            c->wl_text[len] = '\0';
+    }
+    c->n_wl = (size_t)n;
+done:
+    if (ds >= 0)
+        H5Dclose(ds);
+    H5Gclose(g);
+    return st;
+}
+
+static mc_status read_nirs(ctx *c, const member *nm, int first)
+{
+    char npath[PATH_CAP];
+    snprintf(npath, sizeof npath, "/%s", nm->name);
+    hid_t g;
+    mc_status st = open_group(c, c->f, "", nm->name, &g);
+    if (st != MC_OK)
+        return st;
+    members data = {0}, aux = {0}, stim = {0};
+    if ((st = read_meta(c, g, npath, first)) != MC_OK || (st = read_probe(c, g, npath)) != MC_OK ||
+        (st = list_members(c, g, npath, "data", 0, &data)) != MC_OK ||
+        (st = list_members(c, g, npath, "aux", 0, &aux)) != MC_OK ||
+        (st = list_members(c, g, npath, "stim", 0, &stim)) != MC_OK)
+        goto done;
+    if (data.n == 0)
+        st = bad(c, MC_EFORMAT, npath, "no data1 block");
+    for (size_t i = 0; i < data.n && st == MC_OK; i++)
+        st = read_data(c, g, npath, data.m[i].name);
+    for (size_t i = 0; i < aux.n && st == MC_OK; i++)
+        st = read_aux(c, g, npath, &aux.m[i]);
+    for (size_t i = 0; i < stim.n && st == MC_OK; i++)
+        st = read_stim(c, g, npath, &stim.m[i]);
+done:
+    free(data.m);
+    free(aux.m);
+    free(stim.m);
+    H5Gclose(g);
+    return st;
+}
+
+/* Everything of an open file. */
+static mc_status read_file(hid_t f, const char *src, mc_import *out, mc_diag *d)
+{
+    ctx c;
+    memset(&c, 0, sizeof c);
+    c.f = f;
+    c.src = src;
+    c.imp = out;
+    c.d = d;
+    c.t_scale = 1;
+    snprintf(out->format, sizeof out->format, "snirf");
+    const char *base = strrchr(src, '/');
+    snprintf(out->source, sizeof out->source, "%s", base ? base + 1 : src);
+    char version[STR_CAP];
+    int p;
+    mc_status st = read_str(&c, f, "", "formatVersion", 1, version, &p);
+    if (st != MC_OK) {
+        char why[sizeof d->message];
+        snprintf(why, sizeof why, "%s", d ? d->message : "");
+        return mc_diag_set(d, MC_EFORMAT, -1, -1, "not a SNIRF file: %s", why);
+    }
+    members nirs;
+    if ((st = list_members(&c, f, "/", "nirs", 1, &nirs)) != MC_OK)
+        return st;
+    if (nirs.n == 0)
+        st = bad(&c, MC_EFORMAT, "/nirs", "missing: not a SNIRF file");
+    for (size_t i = 0; i < nirs.n && st == MC_OK; i++)
+        st = read_nirs(&c, &nirs.m[i], i == 0);
+    free(nirs.m);
+    return st;
+}
+
+static const uint8_t hdf5_sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+
+static int contains(const uint8_t *h, size_t n, const char *word)
+{
+    const size_t w = strlen(word);
+    for (size_t i = 0; i + w <= n; i++)
+        if (memcmp(h + i, word, w) == 0)
+            return 1;
+    return 0;
+}
+
+int mc_snirf_detect(const uint8_t *head, size_t n, const char *name)
+{
+    if (!head)
+        n = 0;
+    if (n > 4096)
+        n = 4096;
+    int hdf5 = 0;
+    for (size_t off = 0; off <= 2048 && !hdf5; off = off ? off * 2 : 512)
+        hdf5 = off + 8 <= n && memcmp(head + off, hdf5_sig, 8) == 0;
+    if (!hdf5)
+        return 0;
+    if (contains(head, n, "formatVersion") && contains(head, n, "nirs"))
+        return 1;
+    const size_t len = name ? strlen(name) : 0;
+    return len >= 6 && strcasecmp(name + len - 6, ".snirf") == 0;
+}
+
+mc_status mc_snirf_read(const uint8_t *image, size_t n, const char *name, mc_import *out,
+                        mc_diag *d)
+{
+    mc__h5_quiet();
+    const char *src = name && name[0] ? name : "snirf";
+    if (!image || n < 8 || memcmp(image, hdf5_sig, 8) != 0)
+        return mc_diag_set(d, MC_EFORMAT, 0, -1, "%s: byte 0: not an HDF5 file (no signature)",
+                           src);
+    /* The image is copied by HDF5 (flags 0), so `image` stays const and untouched. */
+    void *copy = malloc(n);
+    if (!copy)
+        return mc_diag_set(d, MC_ENOMEM, -1, -1, "%s: out of memory for %zu bytes", src, n);
+    memcpy(copy, image, n);
+    hid_t f = H5LTopen_file_image(copy, n, 0);
+    free(copy);
+    if (f < 0)
+        return mc_diag_set(d, MC_EFORMAT, -1, -1, "%s: not a readable HDF5 file", src);
+    mc_status st = read_file(f, src, out, d);
+    H5Fclose(f);
+    return st;
+}
+
+mc_status mc_snirf_import(const char *path, mc_import *out, mc_diag *d)
+{
+    mc__h5_quiet();
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return mc_diag_set(d, MC_ENOTFOUND, -1, -1, "%s: no such file", path);
+    if (!S_ISREG(sb.st_mode))
+        return mc_diag_set(d, MC_EIO, -1, -1, "%s: not a regular file", path);
+    if (H5Fis_hdf5(path) <= 0)
+        return mc_diag_set(d, MC_EFORMAT, 0, -1, "%s: byte 0: not an HDF5 file", path);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0)
+        H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl >= 0 ? fapl : H5P_DEFAULT);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (f < 0)
+        return mc_diag_set(d, MC_EIO, -1, -1, "%s: cannot open as HDF5", path);
+    mc_status st = read_file(f, path, out, d);
+    if (H5Fclose(f) < 0 && st == MC_OK)
+        st = mc_diag_set(d, MC_EIO, -1, -1, "%s: error closing", path);
+    return st;
+}
