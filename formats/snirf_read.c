@@ -40,6 +40,11 @@ typedef struct ctx {
     size_t n_wl;
     char wl_text[STR_CAP]; /* the same as text, for the stream attribute */
     char manufacturer[STR_CAP];
+    const uint8_t *image; /* the file's bytes (mc_snirf_read), or NULL: then `path` */
+    const char *path;
+    uint64_t file_bytes;
+    uint64_t base;                   /* user block size: HDF5 addresses start after it */
+    size_t sizeof_addr, sizeof_size; /* of the file's addresses and lengths, bytes */
 } ctx;
 
 /* A diagnostic naming the file and the dataset or group path. */
@@ -154,6 +159,11 @@ static mc_status check_storage(ctx *c, hid_t ds, const char *path, uint64_t n_va
     H5D_layout_t lay = H5Pget_layout(dcpl);
     int n_ext = H5Pget_external_count(dcpl);
     int n_filters = H5Pget_nfilters(dcpl);
+    hsize_t chunk[H5S_MAX_RANK];
+    double chunk_values = 1;
+    const int chunk_rank = lay == H5D_CHUNKED ? H5Pget_chunk(dcpl, H5S_MAX_RANK, chunk) : 0;
+    for (int i = 0; i < chunk_rank; i++)
+        chunk_values *= (double)chunk[i];
     H5Pclose(dcpl);
     if (lay == H5D_VIRTUAL || lay < 0 || n_ext != 0 || n_filters < 0)
         return bad(c, MC_EFORMAT, path, "external or virtual storage is not read");
@@ -163,6 +173,9 @@ static mc_status check_storage(ctx *c, hid_t ds, const char *path, uint64_t n_va
         H5Tclose(t);
     if (es == 0 || n_values > UINT64_MAX / es)
         return bad(c, MC_EFORMAT, path, "impossible size");
+    /* HDF5 allocates whole chunks (up to 4 GiB each) before it reads one. */
+    if (chunk_rank < 0 || chunk_values * (double)es > 64.0 * 1024 * 1024)
+        return bad(c, MC_EFORMAT, path, "chunks of %.0f values: larger than 64 MiB", chunk_values);
     const double declared = (double)n_values * (double)es;
     const double stored = (double)H5Dget_storage_size(ds);
     if (n_filters == 0 ? stored < declared : declared > stored * MAX_RATIO + 4096.0)
@@ -205,6 +218,80 @@ static mc_status read_num(ctx *c, hid_t g, const char *gpath, const char *name, 
     return st;
 }
 
+/* Bytes [off, off + n) of the file (HDF5 addresses + the user block). 0 or -1. */
+static int get_bytes(const ctx *c, uint64_t addr, void *dst, size_t n)
+{
+    const uint64_t off = c->base + addr;
+    if (off < addr || off > c->file_bytes || c->file_bytes - off < n)
+        return -1;
+    if (c->image) {
+        memcpy(dst, c->image + off, n);
+        return 0;
+    }
+    FILE *f = fopen(c->path, "rb");
+    const int ok = f && fseeko(f, (off_t)off, SEEK_SET) == 0 && fread(dst, 1, n, f) == n;
+    if (f)
+        fclose(f);
+    return ok ? 0 : -1;
+}
+
+static uint64_t le(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = n; i-- > 0;)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* A variable-length string read without libhdf5's global heap code. libhdf5 1.10.8 trusts the
+ * lengths it finds there: a corrupt file makes it allocate up to 4 GiB or memcpy past its
+ * buffers (H5HG_read, found by fuzz_snirf). A contiguous dataset's raw element is (uint32
+ * length, heap collection address, uint32 object index) (HDF5 file format spec, "Variable-length
+ * data" and "Global Heap"), so we read the collection ourselves with every bound checked.
+ * @return 0 read, 1 not contiguous (left to HDF5), -1 malformed */
+static int read_vlen_direct(const ctx *c, hid_t ds, char *buf)
+{
+    const haddr_t a = H5Dget_offset(ds);
+    if (a == HADDR_UNDEF || c->sizeof_addr < 2 || c->sizeof_addr > 8 || c->sizeof_size < 2 ||
+        c->sizeof_size > 8)
+        return 1;
+    uint8_t el[4 + 8 + 4], head[16], obj[24];
+    const size_t sa = c->sizeof_addr, ss = c->sizeof_size;
+    if (get_bytes(c, a, el, 4 + sa + 4) < 0)
+        return -1;
+    const uint64_t len = le(el, 4), coll = le(el + 4, sa), index = le(el + 4 + sa, 4);
+    if (len == 0) {
+        buf[0] = '\0';
+        return 0;
+    }
+    if (get_bytes(c, coll, head, 8 + ss) < 0 || memcmp(head, "GCOL", 4) != 0 || head[4] != 1)
+        return -1;
+    const uint64_t coll_size = le(head + 8, ss);
+    if (coll_size > c->file_bytes)
+        return -1;
+    /* Objects follow the header, each (uint16 index, uint16 refs, 4 reserved, size, data padded
+     * to 8 bytes); index 0 is the free space, which ends the list. */
+    uint64_t pos = 8 + ss;
+    while (pos + 8 + ss <= coll_size) {
+        if (get_bytes(c, coll + pos, obj, 8 + ss) < 0)
+            return -1;
+        const uint64_t k = le(obj, 2), size = le(obj + 8, ss);
+        if (k == 0 || size > coll_size - pos - 8 - ss)
+            return -1;
+        if (k == index) {
+            if (len > size)
+                return -1;
+            const size_t keep = len < STR_CAP - 1 ? (size_t)len : STR_CAP - 1;
+            if (get_bytes(c, coll + pos + 8 + ss, buf, keep) < 0)
+                return -1;
+            buf[keep] = '\0';
+            return 0;
+        }
+        pos += 8 + ss + ((size + 7) & ~(uint64_t)7);
+    }
+    return -1;
+}
+
 /* A string stored as a scalar or one-element dataset, fixed- or variable-length. */
 static mc_status read_str(ctx *c, hid_t g, const char *gpath, const char *name, int required,
                           char *buf, int *present)
@@ -220,8 +307,12 @@ static mc_status read_str(ctx *c, hid_t g, const char *gpath, const char *name, 
     hsize_t dims[2];
     int rank = shape(ds, dims);
     hid_t ft = H5Dget_type(ds);
+    int direct = 1;
     if (rank < 0 || dims[0] * dims[1] != 1 || ft < 0 || H5Tget_class(ft) != H5T_STRING) {
         st = bad(c, MC_EFORMAT, path, "expected one string");
+    } else if (H5Tis_variable_str(ft) > 0 && (direct = read_vlen_direct(c, ds, buf)) <= 0) {
+        if (direct < 0)
+            st = bad(c, MC_EFORMAT, path, "variable-length string outside the file's heap");
     } else if (H5Tis_variable_str(ft) > 0) {
         char *v = NULL;
         hid_t mt = H5Tcopy(H5T_C_S1);
@@ -957,11 +1048,23 @@ done:
 }
 
 /* Everything of an open file. */
-static mc_status read_file(hid_t f, const char *src, mc_import *out, mc_diag *d)
+static mc_status read_file(hid_t f, const char *src, const uint8_t *image, uint64_t file_bytes,
+                           mc_import *out, mc_diag *d)
 {
     ctx c;
     memset(&c, 0, sizeof c);
     c.f = f;
+    c.image = image;
+    c.path = src;
+    c.file_bytes = file_bytes;
+    hid_t fcpl = H5Fget_create_plist(f);
+    hsize_t ub = 0;
+    if (fcpl >= 0) {
+        H5Pget_userblock(fcpl, &ub);
+        H5Pget_sizes(fcpl, &c.sizeof_addr, &c.sizeof_size);
+        H5Pclose(fcpl);
+    }
+    c.base = ub;
     c.src = src;
     c.imp = out;
     c.d = d;
@@ -1033,7 +1136,7 @@ mc_status mc_snirf_read(const uint8_t *image, size_t n, const char *name, mc_imp
     free(copy);
     if (f < 0)
         return mc_diag_set(d, MC_EFORMAT, -1, -1, "%s: not a readable HDF5 file", src);
-    mc_status st = read_file(f, src, out, d);
+    mc_status st = read_file(f, src, image, n, out, d);
     H5Fclose(f);
     return st;
 }
@@ -1056,7 +1159,7 @@ mc_status mc_snirf_import(const char *path, mc_import *out, mc_diag *d)
         H5Pclose(fapl);
     if (f < 0)
         return mc_diag_set(d, MC_EIO, -1, -1, "%s: cannot open as HDF5", path);
-    mc_status st = read_file(f, path, out, d);
+    mc_status st = read_file(f, path, NULL, (uint64_t)sb.st_size, out, d);
     if (H5Fclose(f) < 0 && st == MC_OK)
         st = mc_diag_set(d, MC_EIO, -1, -1, "%s: error closing", path);
     return st;

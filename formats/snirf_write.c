@@ -366,7 +366,7 @@ static void fill_aux(const writer *w, const void *arg, int64_t r0, size_t n, dou
     const wchan *ch = arg;
     const mc_import_stream *st = &w->rec->streams[ch->stream];
     for (size_t i = 0; i < n; i++)
-        out[i] = st->data[(size_t)(r0 + (int64_t)i) * st->info->n_channels + ch->channel];
+        out[i] = (double)st->data[(size_t)(r0 + (int64_t)i) * st->info->n_channels + ch->channel];
 }
 
 static void fill_aux_time(const writer *w, const void *arg, int64_t r0, size_t n, double *out)

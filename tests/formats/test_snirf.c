@@ -289,7 +289,7 @@ static const char *build(const char *name, int what)
     if (what == BACKWARDS)
         t[3] = 1.0;
     if (what == NAN_TIME)
-        t[2] = NAN;
+        t[2] = (double)NAN;
     hsize_t dims[3] = {5, 2, 1};
     if (what == HUGE_DIMS) {
         hsize_t big[2] = {(hsize_t)1 << 40, 2}, chunk[2] = {1024, 2};
@@ -554,7 +554,7 @@ TEST(writer_choices_and_refusals)
     ASSERT_STATUS(mc_import_append(&imp, 1, 4, v, NULL, NULL), MC_OK);
     ASSERT_STATUS(mc_import_append(&imp, 2, 4, v, t, NULL), MC_OK);
     ASSERT_STATUS(mc_import_append(&imp, 3, 4, v, t, NULL), MC_OK);
-    mc_event ev = {.t_ns = 250000000, .kind = "occlusion_start", .value = NAN};
+    mc_event ev = {.t_ns = 250000000, .kind = "occlusion_start", .value = (double)NAN};
     ASSERT_STATUS(mc_import_add_event(&imp, &ev, NULL), MC_OK);
     imp.start_unix_ns = 1795598430250000000LL;
     /* StO2 is irregular: it goes to aux (not a data channel MNE reads), so it is accepted. */
