@@ -54,11 +54,14 @@ MC_NODISCARD mc_status mc_snirf_import(const char *path, mc_import *out, mc_diag
  *    data_type 1 with wavelength_nm) or processed haemoglobin/optical density (label HbO, HbR or
  *    dOD from data_type_label, or guessed from the channel or stream name: hbo/o2hb, hbr/hhb);
  *    if both kinds occur, the kind of the first goes to data1 and the other to data2 (MNE reads
- *    data1 only). NIRS streams must all be regular and share one rate and one sample grid
+ *    data1 only). Those NIRS streams must be regular and share one rate and one sample grid
  *    (shorter ones are padded with NaN); otherwise MC_EINVAL names the stream.
  *  - Every other stream channel (other modalities, StO2, HbT, irregular non-NIRS streams) becomes
  *    an /nirs/aux<k> with its own time vector, so nothing is dropped; gap rows are not kept (the
- *    NaN samples are).
+ *    NaN samples are). Exception: when no channel qualifies for data1 but NIRS channels such as
+ *    StO2 exist (mcirc's own NIRS streams), they fill data1 as dataType 99999 with their label
+ *    ("StO2", "HbT"; StO2 is not in the SNIRF label list and MNE 1.3 reads only CW amplitude,
+ *    HbO/HbR and dOD, so such a file keeps the data but MNE cannot open it).
  *  - Probe: wavelengths from the channels (or the attribute probe_wavelengths_nm, else 760 and
  *    850 nm as placeholders); source/detector indices from the stream attributes when every
  *    data channel has them, else one new pair per stream; positions are PLACEHOLDERS on a 30 mm
@@ -70,7 +73,7 @@ MC_NODISCARD mc_status mc_snirf_import(const char *path, mc_import *out, mc_diag
  *    the second from start_unix_ns ("unknown" when absent; the sub-second part is added to every
  *    time), LengthUnit mm, TimeUnit s, FrequencyUnit Hz.
  *  Thread: any. Allocates, does I/O.
- *  @return MC_OK, MC_EINVAL (nothing NIRS to write, an irregular or other-rate NIRS stream:
+ *  @return MC_OK, MC_EINVAL (no NIRS stream, an irregular or other-rate NIRS stream in data1:
  *          the diagnostic names it), MC_EEXIST, MC_EIO, MC_ENOMEM */
 MC_NODISCARD mc_status mc_snirf_write(const mc_import *rec, const char *path, mc_diag *d);
 

@@ -21,10 +21,11 @@ enum { KIND_CW = 0, KIND_HB = 1, KIND_AUX = 2, MAX_WL = 16, MAX_OPTODE = 65535 }
 typedef struct wchan {
     size_t stream, channel;
     int kind;
-    double wl;      /* nm, CW and dOD */
-    char label[8];  /* HbO, HbR, dOD */
-    long src, det;  /* optode indices */
-    int64_t offset; /* data channels: first row of the stream on the common grid */
+    double wl;                   /* nm, CW and dOD */
+    char label[MC_NAME_MAX + 1]; /* HbO, HbR, dOD; StO2, HbT... for `other` */
+    int other;                   /* a NIRS quantity MNE does not read (StO2, HbT...) */
+    long src, det;               /* optode indices */
+    int64_t offset;              /* data channels: first row of the stream on the common grid */
 } wchan;
 
 typedef struct writer {
@@ -209,8 +210,19 @@ static void classify(const mc_stream_info *info, size_t c, wchan *out)
         l = "HbO";
     else if (single && (contains_ci(info->name, "hbr") || contains_ci(info->name, "hhb")))
         l = "HbR";
-    if (!l || (strcmp(l, "dOD") == 0 && !has_wl))
+    if (!l || (strcmp(l, "dOD") == 0 && !has_wl)) {
+        /* StO2 is not a SNIRF dataTypeLabel and MNE reads only CW amplitude, HbO/HbR and dOD:
+         * such channels go to aux, unless nothing else can fill data1 (see plan). */
+        const char *o =
+            label ? label
+            : contains_ci(cname, "sto2") || contains_ci(cname, "smo2") || contains_ci(cname, "tsi")
+                ? "StO2"
+            : contains_ci(cname, "thb") ? "HbT"
+                                        : cname;
+        out->other = 1;
+        snprintf(out->label, sizeof out->label, "%s", o);
         return;
+    }
     out->kind = KIND_HB;
     snprintf(out->label, sizeof out->label, "%s", l);
 }
@@ -225,11 +237,9 @@ static mc_status plan(writer *w)
     w->ch = calloc(total ? total : 1, sizeof *w->ch);
     if (!w->ch)
         return mc_diag_set(w->d, MC_ENOMEM, -1, -1, "%s: out of memory", w->path);
-    const mc_import_stream *first = NULL;
-    int ids_ok = 1;
+    size_t n_data = 0;
     for (size_t s = 0; s < rec->n_streams; s++) {
-        const mc_import_stream *st = &rec->streams[s];
-        const mc_stream_info *info = st->info;
+        const mc_stream_info *info = rec->streams[s].info;
         long src = 0, det = 0;
         if (parse_long(mc_stream_info_get_attr(info, "source_index"), 1, MAX_OPTODE, &src) ||
             parse_long(mc_stream_info_get_attr(info, "detector_index"), 1, MAX_OPTODE, &det))
@@ -238,36 +248,47 @@ static mc_status plan(writer *w)
             wchan *ch = &w->ch[w->n_ch++];
             ch->stream = s;
             ch->channel = c;
-            classify(info, c, ch);
-            if (ch->kind == KIND_AUX)
-                continue;
-            if (info->rate_hz <= 0)
-                return mc_diag_set(w->d, MC_EINVAL, -1, -1,
-                                   "%s: NIRS stream %s is irregular; a SNIRF data block needs one "
-                                   "regular time base (pick streams with --streams)",
-                                   w->path, info->name);
-            if (!first) {
-                first = st;
-                w->rate_hz = info->rate_hz;
-                w->t0_ns = st->start_ns;
-            } else if (fabs(info->rate_hz - w->rate_hz) > 1e-9 * w->rate_hz) {
-                return mc_diag_set(w->d, MC_EINVAL, -1, -1,
-                                   "%s: NIRS stream %s runs at %.9g Hz and %s at %.9g Hz; a SNIRF "
-                                   "file holds one rate (pick streams with --streams)",
-                                   w->path, info->name, info->rate_hz, first->info->name,
-                                   w->rate_hz);
-            }
-            if (st->start_ns < w->t0_ns)
-                w->t0_ns = st->start_ns;
             ch->src = src;
             ch->det = det;
-            ids_ok &= src > 0;
+            classify(info, c, ch);
+            n_data += ch->kind != KIND_AUX;
         }
+    }
+    /* Only StO2-like NIRS channels: they fill data1 as processed data with their own label
+     * (valid SNIRF structure, a label outside the spec's list; MNE cannot read it). */
+    for (size_t k = 0; k < w->n_ch && n_data == 0; k++)
+        if (w->ch[k].other)
+            w->ch[k].kind = KIND_HB;
+    const mc_import_stream *first = NULL;
+    int ids_ok = 1;
+    for (size_t k = 0; k < w->n_ch; k++) {
+        const wchan *ch = &w->ch[k];
+        const mc_import_stream *st = &rec->streams[ch->stream];
+        const mc_stream_info *info = st->info;
+        if (ch->kind == KIND_AUX)
+            continue;
+        if (info->rate_hz <= 0)
+            return mc_diag_set(w->d, MC_EINVAL, -1, -1,
+                               "%s: NIRS stream %s is irregular; a SNIRF data block needs one "
+                               "regular time base (pick streams with --streams)",
+                               w->path, info->name);
+        if (!first) {
+            first = st;
+            w->rate_hz = info->rate_hz;
+            w->t0_ns = st->start_ns;
+        } else if (fabs(info->rate_hz - w->rate_hz) > 1e-9 * w->rate_hz) {
+            return mc_diag_set(w->d, MC_EINVAL, -1, -1,
+                               "%s: NIRS stream %s runs at %.9g Hz and %s at %.9g Hz; a SNIRF "
+                               "file holds one rate (pick streams with --streams)",
+                               w->path, info->name, info->rate_hz, first->info->name, w->rate_hz);
+        }
+        if (st->start_ns < w->t0_ns)
+            w->t0_ns = st->start_ns;
+        ids_ok &= ch->src > 0;
     }
     if (!first)
         return mc_diag_set(w->d, MC_EINVAL, -1, -1,
-                           "%s: no NIRS channel to put in /nirs/data1 (SNIRF needs CW amplitude "
-                           "with a wavelength, or HbO/HbR)",
+                           "%s: no NIRS stream to put in /nirs/data1 (a SNIRF file needs one)",
                            w->path);
     /* Optodes: the files' own indices when every data channel has them, else one pair per
      * stream. */

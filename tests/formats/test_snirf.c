@@ -416,6 +416,43 @@ TEST(malformed)
     expect_error(NAN_TIME, "/nirs/data1/time: time 2 is not a usable number");
 }
 
+/* A variable-length string whose heap object claims more bytes than the file has (libhdf5 would
+ * allocate or copy them): one diagnostic, read by our own bounded heap parser. */
+TEST(corrupt_string_heap)
+{
+    const char *path = build("heap.snirf", OK);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t ds = H5Dopen2(f, "formatVersion", H5P_DEFAULT);
+    const haddr_t at = H5Dget_offset(ds);
+    H5Dclose(ds);
+    H5Fclose(f);
+    ASSERT_TRUE(at != HADDR_UNDEF);
+    uint8_t *buf;
+    size_t n;
+    ASSERT_STATUS(mc_read_whole_file(path, (size_t)1 << 20, &buf, &n, NULL), MC_OK);
+    mc_import imp;
+    mc_import_init(&imp);
+    ASSERT_STATUS(mc_snirf_read(buf, n, "heap.snirf", &imp, NULL), MC_OK);
+    mc_import_free(&imp);
+    /* The element: uint32 length, 8-byte collection address, uint32 index. */
+    uint64_t coll = 0;
+    for (int i = 7; i >= 0; i--)
+        coll = coll << 8 | buf[at + 4 + (size_t)i];
+    ASSERT_TRUE(coll + 32 < n && memcmp(buf + coll, "GCOL", 4) == 0);
+    mc_diag d;
+    const uint8_t keep = buf[coll + 16 + 8 + 5];
+    buf[coll + 16 + 8 + 5] = 0x10; /* first object's size: 2^40 + its length */
+    ASSERT_STATUS(mc_snirf_read(buf, n, "heap.snirf", &imp, &d), MC_EFORMAT);
+    ASSERT_TRUE(strstr(d.message, "/formatVersion: variable-length string outside") != NULL);
+    mc_import_free(&imp);
+    buf[coll + 16 + 8 + 5] = keep;
+    buf[at + 3] = 0x7f; /* the string's own length: 2 GiB */
+    ASSERT_STATUS(mc_snirf_read(buf, n, "heap.snirf", &imp, &d), MC_EFORMAT);
+    ASSERT_TRUE(strstr(d.message, "outside the file's heap") != NULL);
+    mc_import_free(&imp);
+    free(buf);
+}
+
 TEST(missing_and_not_hdf5)
 {
     mc_import imp;
@@ -594,7 +631,24 @@ TEST(writer_choices_and_refusals)
     mc_import_init(&imp);
     ASSERT_STATUS(mc_import_add_stream(&imp, &ldf, 0, NULL, NULL), MC_OK);
     ASSERT_STATUS(mc_snirf_write(&imp, mc_test_tmp_path("none.snirf"), &d), MC_EINVAL);
-    ASSERT_TRUE(strstr(d.message, "no NIRS channel") != NULL);
+    ASSERT_TRUE(strstr(d.message, "no NIRS stream") != NULL);
+    mc_import_free(&imp);
+
+    /* Only StO2: data1 holds it as processed data labelled StO2 (not a SNIRF label; MNE cannot
+     * read it, but the file keeps the data). */
+    mc_import_init(&imp);
+    sto2.rate_hz = 1;
+    c3.unit = "%";
+    ASSERT_STATUS(mc_import_add_stream(&imp, &sto2, 0, NULL, NULL), MC_OK);
+    ASSERT_STATUS(mc_import_append(&imp, 0, 4, v, NULL, NULL), MC_OK);
+    write_ok(&imp, mc_test_tmp_path("sto2.snirf"));
+    import_ok(mc_test_tmp_path("sto2.snirf"), &back);
+    ASSERT_EQ_INT(back.n_streams, 1);
+    ASSERT_STR_EQ(back.streams[0].info->name, "S1_D1_StO2");
+    ASSERT_STR_EQ(back.streams[0].info->channels[0].unit, "%");
+    ASSERT_EQ_INT(back.streams[0].info->modality, MC_MODALITY_NIRS);
+    ASSERT_NEAR_F(back.streams[0].data[2], 3, 0);
+    mc_import_free(&back);
     mc_import_free(&imp);
 
     mc_import_init(&imp);
