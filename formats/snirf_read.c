@@ -954,7 +954,7 @@ static mc_status read_meta(ctx *c, hid_t nirs, const char *npath, int first)
         const char *name;
         double scale;
     } units[] = {{"s", 1}, {"ms", 1e-3}, {"us", 1e-6}, {"\xc2\xb5s", 1e-6}, {"unknown", 1}};
-    if (has_unit) {
+    if (has_unit && unit[0]) { /* an empty TimeUnit (vendor files) reads as seconds */
         size_t i = 0;
         while (i < sizeof units / sizeof units[0] && strcmp(unit, units[i].name) != 0)
             i++;
