@@ -42,6 +42,7 @@ typedef struct ctx {
     char manufacturer[STR_CAP];
     const uint8_t *image; /* the file's bytes (mc_snirf_read), or NULL: then `path` */
     const char *path;
+    FILE *fp; /* `path` opened for read_vlen_direct, or NULL */
     uint64_t file_bytes;
     uint64_t base;                   /* user block size: HDF5 addresses start after it */
     size_t sizeof_addr, sizeof_size; /* of the file's addresses and lengths, bytes */
@@ -218,21 +219,20 @@ static mc_status read_num(ctx *c, hid_t g, const char *gpath, const char *name, 
     return st;
 }
 
-/* Bytes [off, off + n) of the file (HDF5 addresses + the user block). 0 or -1. */
-static int get_bytes(const ctx *c, uint64_t addr, void *dst, size_t n)
+/* Bytes [off, off + n) of the file (an absolute offset: add the user block to HDF5 addresses).
+ * 0 or -1. */
+static int get_bytes(ctx *c, uint64_t off, void *dst, size_t n)
 {
-    const uint64_t off = c->base + addr;
-    if (off < addr || off > c->file_bytes || c->file_bytes - off < n)
+    if (off > c->file_bytes || c->file_bytes - off < n)
         return -1;
     if (c->image) {
         memcpy(dst, c->image + off, n);
         return 0;
     }
-    FILE *f = fopen(c->path, "rb");
-    const int ok = f && fseeko(f, (off_t)off, SEEK_SET) == 0 && fread(dst, 1, n, f) == n;
-    if (f)
-        fclose(f);
-    return ok ? 0 : -1;
+    if (!c->fp)
+        c->fp = fopen(c->path, "rb"); /* closed by read_file */
+    return c->fp && fseeko(c->fp, (off_t)off, SEEK_SET) == 0 && fread(dst, 1, n, c->fp) == n ? 0
+                                                                                             : -1;
 }
 
 static uint64_t le(const uint8_t *p, size_t n)
@@ -249,7 +249,7 @@ static uint64_t le(const uint8_t *p, size_t n)
  * length, heap collection address, uint32 object index) (HDF5 file format spec, "Variable-length
  * data" and "Global Heap"), so we read the collection ourselves with every bound checked.
  * @return 0 read, 1 not contiguous (left to HDF5), -1 malformed */
-static int read_vlen_direct(const ctx *c, hid_t ds, char *buf)
+static int read_vlen_direct(ctx *c, hid_t ds, char *buf)
 {
     const haddr_t a = H5Dget_offset(ds);
     if (a == HADDR_UNDEF || c->sizeof_addr < 2 || c->sizeof_addr > 8 || c->sizeof_size < 2 ||
@@ -257,13 +257,14 @@ static int read_vlen_direct(const ctx *c, hid_t ds, char *buf)
         return 1;
     uint8_t el[4 + 8 + 4], head[16], obj[24];
     const size_t sa = c->sizeof_addr, ss = c->sizeof_size;
+    /* H5Dget_offset is a file offset; addresses inside the file are relative to its base (after
+     * the user block). */
     if (get_bytes(c, a, el, 4 + sa + 4) < 0)
         return -1;
-    const uint64_t len = le(el, 4), coll = le(el + 4, sa), index = le(el + 4 + sa, 4);
-    if (len == 0) {
-        buf[0] = '\0';
-        return 0;
-    }
+    const uint64_t len = le(el, 4), index = le(el + 4 + sa, 4);
+    const uint64_t coll = le(el + 4, sa) + c->base;
+    if (len == 0)
+        return 1; /* an empty string needs no heap: HDF5 reads it safely */
     if (get_bytes(c, coll, head, 8 + ss) < 0 || memcmp(head, "GCOL", 4) != 0 || head[4] != 1)
         return -1;
     const uint64_t coll_size = le(head + 8, ss);
@@ -1074,20 +1075,20 @@ static mc_status read_file(hid_t f, const char *src, const uint8_t *image, uint6
     snprintf(out->source, sizeof out->source, "%s", base ? base + 1 : src);
     char version[STR_CAP];
     int p;
+    members nirs = {0};
     mc_status st = read_str(&c, f, "", "formatVersion", 1, version, &p);
     if (st != MC_OK) {
         char why[sizeof d->message];
         snprintf(why, sizeof why, "%s", d ? d->message : "");
-        return mc_diag_set(d, MC_EFORMAT, -1, -1, "not a SNIRF file: %s", why);
-    }
-    members nirs;
-    if ((st = list_members(&c, f, "/", "nirs", 1, &nirs)) != MC_OK)
-        return st;
-    if (nirs.n == 0)
+        st = mc_diag_set(d, MC_EFORMAT, -1, -1, "not a SNIRF file: %s", why);
+    } else if ((st = list_members(&c, f, "/", "nirs", 1, &nirs)) == MC_OK && nirs.n == 0) {
         st = bad(&c, MC_EFORMAT, "/nirs", "missing: not a SNIRF file");
+    }
     for (size_t i = 0; i < nirs.n && st == MC_OK; i++)
         st = read_nirs(&c, &nirs.m[i], i == 0);
     free(nirs.m);
+    if (c.fp)
+        fclose(c.fp);
     return st;
 }
 
@@ -1102,15 +1103,22 @@ static int contains(const uint8_t *h, size_t n, const char *word)
     return 0;
 }
 
+/* The HDF5 signature at 0 or after a user block (512, 1024, 2048 bytes). */
+static int has_signature(const uint8_t *b, size_t n)
+{
+    int hdf5 = 0;
+    for (size_t off = 0; off <= 2048 && !hdf5; off = off ? off * 2 : 512)
+        hdf5 = b && off + 8 <= n && memcmp(b + off, hdf5_sig, 8) == 0;
+    return hdf5;
+}
+
 int mc_snirf_detect(const uint8_t *head, size_t n, const char *name)
 {
     if (!head)
         n = 0;
     if (n > 4096)
         n = 4096;
-    int hdf5 = 0;
-    for (size_t off = 0; off <= 2048 && !hdf5; off = off ? off * 2 : 512)
-        hdf5 = off + 8 <= n && memcmp(head + off, hdf5_sig, 8) == 0;
+    const int hdf5 = has_signature(head, n);
     if (!hdf5)
         return 0;
     if (contains(head, n, "formatVersion") && contains(head, n, "nirs"))
@@ -1124,10 +1132,12 @@ mc_status mc_snirf_read(const uint8_t *image, size_t n, const char *name, mc_imp
 {
     mc__h5_quiet();
     const char *src = name && name[0] ? name : "snirf";
-    if (!image || n < 8 || memcmp(image, hdf5_sig, 8) != 0)
-        return mc_diag_set(d, MC_EFORMAT, 0, -1, "%s: byte 0: not an HDF5 file (no signature)",
+    if (!has_signature(image, n))
+        return mc_diag_set(d, MC_EFORMAT, 0, -1,
+                           "%s: byte 0: not an HDF5 file (no signature at 0, 512, 1024, 2048)",
                            src);
-    /* The image is copied by HDF5 (flags 0), so `image` stays const and untouched. */
+    /* HDF5 copies the image (flags 0): no object of the file can outlive our buffer, and
+     * `image` stays const and untouched. */
     void *copy = malloc(n);
     if (!copy)
         return mc_diag_set(d, MC_ENOMEM, -1, -1, "%s: out of memory for %zu bytes", src, n);

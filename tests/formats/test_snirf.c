@@ -218,6 +218,9 @@ enum {
     START_STEP,
     FIXED_STRINGS,
     NAN_TIME,
+    MS_UNIT,
+    USERBLOCK,
+    AUX,
 };
 
 static void put_str(hid_t loc, const char *name, const char *v, int fixed)
@@ -265,7 +268,11 @@ static const char *build(const char *name, int what)
     const char *path = mc_test_tmp_path(name);
     unlink(path);
     const int fixed = what == FIXED_STRINGS;
-    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    if (what == USERBLOCK)
+        H5Pset_userblock(fcpl, 512);
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+    H5Pclose(fcpl);
     if (what != NO_VERSION)
         put_str(f, "formatVersion", "1.0", fixed);
     hid_t nirs = H5Gcreate2(f, "nirs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -273,7 +280,7 @@ static const char *build(const char *name, int what)
     put_str(meta, "SubjectID", "Jane Doe", fixed);
     put_str(meta, "MeasurementDate", "2026-11-25", fixed);
     put_str(meta, "MeasurementTime", "10:20:30.25+01:00", fixed);
-    put_str(meta, "TimeUnit", "s", fixed);
+    put_str(meta, "TimeUnit", what == MS_UNIT ? "ms" : "s", fixed);
     H5Gclose(meta);
     hid_t probe = H5Gcreate2(nirs, "probe", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     hsize_t two[1] = {2};
@@ -290,6 +297,8 @@ static const char *build(const char *name, int what)
         t[3] = 1.0;
     if (what == NAN_TIME)
         t[2] = (double)NAN;
+    for (int i = 0; i < 5 && what == MS_UNIT; i++)
+        t[i] *= 1000;
     hsize_t dims[3] = {5, 2, 1};
     if (what == HUGE_DIMS) {
         hsize_t big[2] = {(hsize_t)1 << 40, 2}, chunk[2] = {1024, 2};
@@ -333,9 +342,20 @@ static const char *build(const char *name, int what)
     else
         put_str(stim, "name", what == BAD_UTF8 ? "tap\xff\xfe" : "tap", fixed);
     hsize_t sd[2] = {1, 3};
-    const double row[3] = {1.2, 0, 2.5};
+    const double row[3] = {what == MS_UNIT ? 1200 : 1.2, 0, 2.5};
     put_f64(stim, "data", 2, sd, row);
     H5Gclose(stim);
+    if (what == AUX) {
+        hid_t aux = H5Gcreate2(nirs, "aux1", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        put_str(aux, "name", "Pulse ox", 0);
+        put_str(aux, "dataUnit", "%", 0);
+        hsize_t n5[1] = {5}, one[1] = {1};
+        const double off = 0.5;
+        put_f64(aux, "dataTimeSeries", 1, n5, t);
+        put_f64(aux, "time", 1, n5, t);
+        put_f64(aux, "timeOffset", 1, one, &off);
+        H5Gclose(aux);
+    }
     H5Gclose(nirs);
     H5Fclose(f);
     return path;
@@ -388,6 +408,36 @@ TEST(built_valid)
     import_ok(build("startstep.snirf", START_STEP), &imp);
     ASSERT_NEAR_F(imp.streams[0].info->rate_hz, 10.0, 1e-9);
     ASSERT_EQ_INT(imp.streams[0].n_frames, 5);
+    mc_import_free(&imp);
+
+    /* TimeUnit ms: times and stims scaled to seconds. */
+    import_ok(build("ms.snirf", MS_UNIT), &imp);
+    ASSERT_NEAR_F(imp.streams[0].info->rate_hz, 10.0, 1e-9);
+    ASSERT_EQ_INT(imp.streams[0].start_ns, 1000000000);
+    ASSERT_EQ_INT(imp.events[0].t_ns, 1200000000);
+    mc_import_free(&imp);
+
+    /* A user block before the HDF5 superblock, from a path and from an image. */
+    const char *ub = build("userblock.snirf", USERBLOCK);
+    import_ok(ub, &imp);
+    ASSERT_EQ_INT(imp.n_streams, 2);
+    mc_import_free(&imp);
+    uint8_t *buf;
+    size_t n;
+    ASSERT_STATUS(mc_read_whole_file(ub, (size_t)1 << 20, &buf, &n, NULL), MC_OK);
+    ASSERT_EQ_INT(mc_snirf_detect(buf, n < 4096 ? n : 4096, NULL), 1);
+    ASSERT_STATUS(mc_snirf_read(buf, n, "userblock.snirf", &imp, NULL), MC_OK);
+    ASSERT_STR_EQ(imp.events[0].text, "tap"); /* a string read through the heap, after 512 */
+    free(buf);
+    mc_import_free(&imp);
+
+    /* aux: its name, unit and timeOffset. */
+    import_ok(build("aux.snirf", AUX), &imp);
+    ASSERT_EQ_INT(imp.n_streams, 3);
+    ASSERT_STR_EQ(imp.streams[2].info->name, "Pulse_ox");
+    ASSERT_STR_EQ(imp.streams[2].info->channels[0].unit, "%");
+    ASSERT_EQ_INT(imp.streams[2].start_ns, 1500000000);
+    ASSERT_EQ_INT(imp.streams[2].info->modality, MC_MODALITY_OTHER);
     mc_import_free(&imp);
 
     /* Irregular times stay irregular, one time per sample. */
@@ -523,6 +573,12 @@ TEST(round_trip_neuro)
     assert_same(&a, &b);
     mc_import_free(&a);
     mc_import_free(&b);
+    /* What we write is recognised by content. */
+    uint8_t *buf;
+    size_t n;
+    ASSERT_STATUS(mc_read_whole_file(out, (size_t)1 << 30, &buf, &n, NULL), MC_OK);
+    ASSERT_EQ_INT(mc_snirf_detect(buf, n < 4096 ? n : 4096, "x.h5"), 1);
+    free(buf);
     char args[4096];
     snprintf(args, sizeof args, "written %s", out);
     python_check(args);
