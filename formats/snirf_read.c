@@ -8,7 +8,6 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,409 +15,7 @@
 #include <sys/stat.h>
 
 #include "formats/internal.h"
-
-enum {
-    PATH_CAP = 192,          /* longest group path we build ("/nirs12/data3/measurementList360") */
-    STR_CAP = 256,           /* strings we keep (names, labels, units, dates) */
-    STR_FILE_MAX = 65536,    /* longest fixed-length string type accepted */
-    BLOCK_VALUES = 1 << 16,  /* values read at once from dataTimeSeries */
-    MAX_STIM_ROWS = 1000000, /* rows of one stim group */
-    MAX_INDEX = 1000000,     /* source/detector/wavelength indices */
-};
-
-/* Deflate cannot shrink data by more than about 1032:1, so a compressed dataset that declares
- * more than this many times its stored bytes is a lie (or a bomb). */
-#define MAX_RATIO 1100.0
-
-typedef struct ctx {
-    hid_t f;
-    const char *src; /* file name for diagnostics */
-    mc_import *imp;
-    mc_diag *d;
-    double t_scale; /* seconds per unit of the current /nirs group's TimeUnit */
-    double wl[64];  /* probe wavelengths of the current /nirs group, nm */
-    size_t n_wl;
-    char wl_text[STR_CAP]; /* the same as text, for the stream attribute */
-    char manufacturer[STR_CAP];
-    const uint8_t *image; /* the file's bytes (mc_snirf_read), or NULL: then `path` */
-    const char *path;
-    FILE *fp; /* `path` opened for read_vlen_direct, or NULL */
-    uint64_t file_bytes;
-    uint64_t base;                   /* user block size: HDF5 addresses start after it */
-    size_t sizeof_addr, sizeof_size; /* of the file's addresses and lengths, bytes */
-} ctx;
-
-/* A diagnostic naming the file and the dataset or group path. */
-static mc_status MC_PRINTF(4, 5) bad(ctx *c, mc_status st, const char *path, const char *fmt, ...)
-{
-    char msg[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return mc_diag_set(c->d, st, -1, -1, "%s: %s: %s", c->src, path, msg);
-}
-
-static int utf8_ok(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        int n = *p < 0x80             ? 0
-                : (*p & 0xe0) == 0xc0 ? 1
-                : (*p & 0xf0) == 0xe0 ? 2
-                : (*p & 0xf8) == 0xf0 ? 3
-                                      : -1;
-        if (n < 0 || (n == 1 && *p < 0xc2))
-            return 0;
-        p++;
-        for (int i = 0; i < n; i++, p++)
-            if ((*p & 0xc0) != 0x80)
-                return 0;
-    }
-    return 1;
-}
-
-/* ---- links, datasets, scalars ------------------------------------------------------------ */
-
-/* 1 when `name` is a hard link in g (soft and external links are not followed: a file image
- * must not make us open other files). */
-static int hard_link(hid_t g, const char *name)
-{
-    if (H5Lexists(g, name, H5P_DEFAULT) <= 0)
-        return 0;
-    H5L_info_t li;
-    return H5Lget_info(g, name, &li, H5P_DEFAULT) >= 0 && li.type == H5L_TYPE_HARD;
-}
-
-/* gpath/name (cut to PATH_CAP: only diagnostics and attributes use it). */
-static void join(char *out, const char *gpath, const char *name)
-{
-    if (snprintf(out, PATH_CAP, "%s/%s", gpath, name) >= PATH_CAP)
-        out[PATH_CAP - 1] = '\0';
-}
-
-/* Open dataset g/name. *out = -1 when absent and not required. */
-static mc_status open_ds(ctx *c, hid_t g, const char *gpath, const char *name, int required,
-                         hid_t *out)
-{
-    char path[PATH_CAP];
-    join(path, gpath, name);
-    *out = -1;
-    if (!hard_link(g, name))
-        return required ? bad(c, MC_EFORMAT, path, "missing") : MC_OK;
-    *out = H5Dopen2(g, name, H5P_DEFAULT);
-    return *out < 0 ? bad(c, MC_EFORMAT, path, "not a readable dataset") : MC_OK;
-}
-
-static mc_status open_group(ctx *c, hid_t g, const char *gpath, const char *name, hid_t *out)
-{
-    char path[PATH_CAP];
-    join(path, gpath, name);
-    *out = hard_link(g, name) ? H5Gopen2(g, name, H5P_DEFAULT) : -1;
-    return *out < 0 ? bad(c, MC_EFORMAT, path, "not a readable group") : MC_OK;
-}
-
-/* Shape of a dataset: rank 0..2 and dims (rank 0 gives one element). -1 on error. */
-static int shape(hid_t ds, hsize_t dims[2])
-{
-    dims[0] = dims[1] = 1;
-    hid_t sp = H5Dget_space(ds);
-    if (sp < 0)
-        return -1;
-    int rank = H5Sget_simple_extent_ndims(sp);
-    if (rank >= 0 && rank <= 2)
-        rank = H5Sget_simple_extent_dims(sp, dims, NULL);
-    else
-        rank = -1;
-    if (rank == 0)
-        dims[0] = dims[1] = 1;
-    if (rank == 1)
-        dims[1] = 1;
-    if (H5Sget_simple_extent_type(sp) == H5S_NULL)
-        dims[0] = 0;
-    H5Sclose(sp);
-    return rank;
-}
-
-static int is_numeric(hid_t ds)
-{
-    hid_t t = H5Dget_type(ds);
-    if (t < 0)
-        return 0;
-    H5T_class_t k = H5Tget_class(t);
-    H5Tclose(t);
-    return k == H5T_INTEGER || k == H5T_FLOAT;
-}
-
-/* Refuse storage that is not in this file, and sizes the stored bytes cannot hold, before a
- * single value is read or allocated. */
-static mc_status check_storage(ctx *c, hid_t ds, const char *path, uint64_t n_values)
-{
-    hid_t dcpl = H5Dget_create_plist(ds);
-    if (dcpl < 0)
-        return bad(c, MC_EFORMAT, path, "unreadable creation properties");
-    H5D_layout_t lay = H5Pget_layout(dcpl);
-    int n_ext = H5Pget_external_count(dcpl);
-    int n_filters = H5Pget_nfilters(dcpl);
-    hsize_t chunk[H5S_MAX_RANK];
-    double chunk_values = 1;
-    const int chunk_rank = lay == H5D_CHUNKED ? H5Pget_chunk(dcpl, H5S_MAX_RANK, chunk) : 0;
-    for (int i = 0; i < chunk_rank; i++)
-        chunk_values *= (double)chunk[i];
-    H5Pclose(dcpl);
-    if (lay == H5D_VIRTUAL || lay < 0 || n_ext != 0 || n_filters < 0)
-        return bad(c, MC_EFORMAT, path, "external or virtual storage is not read");
-    hid_t t = H5Dget_type(ds);
-    size_t es = t >= 0 ? H5Tget_size(t) : 0;
-    if (t >= 0)
-        H5Tclose(t);
-    if (es == 0 || n_values > UINT64_MAX / es)
-        return bad(c, MC_EFORMAT, path, "impossible size");
-    /* HDF5 allocates whole chunks (up to 4 GiB each) before it reads one. */
-    if (chunk_rank < 0 || chunk_values * (double)es > 64.0 * 1024 * 1024)
-        return bad(c, MC_EFORMAT, path, "chunks of %.0f values: larger than 64 MiB", chunk_values);
-    const double declared = (double)n_values * (double)es;
-    const double stored = (double)H5Dget_storage_size(ds);
-    if (n_filters == 0 ? stored < declared : declared > stored * MAX_RATIO + 4096.0)
-        return bad(c, MC_EFORMAT, path, "declares %llu values (%.0f bytes) but holds %.0f bytes",
-                   (unsigned long long)n_values, declared, stored);
-    return MC_OK;
-}
-
-/* Would `bytes` more fit under the import's memory bound? */
-static mc_status fits(ctx *c, const char *path, double bytes)
-{
-    const size_t limit = c->imp->limit_bytes ? c->imp->limit_bytes : MC_IMPORT_LIMIT_DEFAULT;
-    if (bytes > (double)(limit - (c->imp->used_bytes < limit ? c->imp->used_bytes : limit)))
-        return bad(c, MC_ENOMEM, path, "%.0f bytes would pass the import limit of %zu MiB", bytes,
-                   limit >> 20);
-    return MC_OK;
-}
-
-/* A number stored as a scalar or one-element dataset of any integer or float type. */
-static mc_status read_num(ctx *c, hid_t g, const char *gpath, const char *name, int required,
-                          double *v, int *present)
-{
-    char path[PATH_CAP];
-    join(path, gpath, name);
-    *present = 0;
-    hid_t ds;
-    mc_status st = open_ds(c, g, gpath, name, required, &ds);
-    if (st != MC_OK || ds < 0)
-        return st;
-    hsize_t dims[2];
-    int rank = shape(ds, dims);
-    if (rank < 0 || dims[0] * dims[1] != 1 || !is_numeric(ds))
-        st = bad(c, MC_EFORMAT, path, "expected one number");
-    else if (H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
-        st = bad(c, MC_EFORMAT, path, "unreadable");
-    else if (!isfinite(*v))
-        st = bad(c, MC_EFORMAT, path, "not a finite number");
-    H5Dclose(ds);
-    *present = st == MC_OK;
-    return st;
-}
-
-/* Bytes [off, off + n) of the file (an absolute offset: add the user block to HDF5 addresses).
- * 0 or -1. */
-static int get_bytes(ctx *c, uint64_t off, void *dst, size_t n)
-{
-    if (off > c->file_bytes || c->file_bytes - off < n)
-        return -1;
-    if (c->image) {
-        memcpy(dst, c->image + off, n);
-        return 0;
-    }
-    if (!c->fp)
-        c->fp = fopen(c->path, "rb"); /* closed by read_file */
-    return c->fp && fseeko(c->fp, (off_t)off, SEEK_SET) == 0 && fread(dst, 1, n, c->fp) == n ? 0
-                                                                                             : -1;
-}
-
-static uint64_t le(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = n; i-- > 0;)
-        v = v << 8 | p[i];
-    return v;
-}
-
-/* A variable-length string read without libhdf5's global heap code. libhdf5 1.10.8 trusts the
- * lengths it finds there: a corrupt file makes it allocate up to 4 GiB or memcpy past its
- * buffers (H5HG_read, found by fuzz_snirf). A contiguous dataset's raw element is (uint32
- * length, heap collection address, uint32 object index) (HDF5 file format spec, "Variable-length
- * data" and "Global Heap"), so we read the collection ourselves with every bound checked.
- * @return 0 read, 1 not contiguous (left to HDF5), -1 malformed */
-static int read_vlen_direct(ctx *c, hid_t ds, char *buf)
-{
-    const haddr_t a = H5Dget_offset(ds);
-    if (a == HADDR_UNDEF || c->sizeof_addr < 2 || c->sizeof_addr > 8 || c->sizeof_size < 2 ||
-        c->sizeof_size > 8)
-        return 1;
-    uint8_t el[4 + 8 + 4], head[16], obj[24];
-    const size_t sa = c->sizeof_addr, ss = c->sizeof_size;
-    /* H5Dget_offset is a file offset; addresses inside the file are relative to its base (after
-     * the user block). */
-    if (get_bytes(c, a, el, 4 + sa + 4) < 0)
-        return -1;
-    const uint64_t len = le(el, 4), index = le(el + 4 + sa, 4);
-    const uint64_t coll = le(el + 4, sa) + c->base;
-    if (len == 0)
-        return 1; /* an empty string needs no heap: HDF5 reads it safely */
-    if (get_bytes(c, coll, head, 8 + ss) < 0 || memcmp(head, "GCOL", 4) != 0 || head[4] != 1)
-        return -1;
-    const uint64_t coll_size = le(head + 8, ss);
-    if (coll_size > c->file_bytes)
-        return -1;
-    /* Objects follow the header, each (uint16 index, uint16 refs, 4 reserved, size, data padded
-     * to 8 bytes); index 0 is the free space, which ends the list. */
-    uint64_t pos = 8 + ss;
-    while (pos + 8 + ss <= coll_size) {
-        if (get_bytes(c, coll + pos, obj, 8 + ss) < 0)
-            return -1;
-        const uint64_t k = le(obj, 2), size = le(obj + 8, ss);
-        if (k == 0 || size > coll_size - pos - 8 - ss)
-            return -1;
-        if (k == index) {
-            if (len > size)
-                return -1;
-            const size_t keep = len < STR_CAP - 1 ? (size_t)len : STR_CAP - 1;
-            if (get_bytes(c, coll + pos + 8 + ss, buf, keep) < 0)
-                return -1;
-            buf[keep] = '\0';
-            return 0;
-        }
-        pos += 8 + ss + ((size + 7) & ~(uint64_t)7);
-    }
-    return -1;
-}
-
-/* A string stored as a scalar or one-element dataset, fixed- or variable-length. */
-static mc_status read_str(ctx *c, hid_t g, const char *gpath, const char *name, int required,
-                          char *buf, int *present)
-{
-    char path[PATH_CAP];
-    join(path, gpath, name);
-    *present = 0;
-    buf[0] = '\0';
-    hid_t ds;
-    mc_status st = open_ds(c, g, gpath, name, required, &ds);
-    if (st != MC_OK || ds < 0)
-        return st;
-    hsize_t dims[2];
-    int rank = shape(ds, dims);
-    hid_t ft = H5Dget_type(ds);
-    int direct = 1;
-    if (rank < 0 || dims[0] * dims[1] != 1 || ft < 0 || H5Tget_class(ft) != H5T_STRING) {
-        st = bad(c, MC_EFORMAT, path, "expected one string");
-    } else if (H5Tis_variable_str(ft) > 0 && (direct = read_vlen_direct(c, ds, buf)) <= 0) {
-        if (direct < 0)
-            st = bad(c, MC_EFORMAT, path, "variable-length string outside the file's heap");
-    } else if (H5Tis_variable_str(ft) > 0) {
-        char *v = NULL;
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        if (mt < 0 || H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Tset_cset(mt, H5Tget_cset(ft)) < 0 ||
-            H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) < 0)
-            st = bad(c, MC_EFORMAT, path, "unreadable string");
-        else
-            snprintf(buf, STR_CAP, "%s", v ? v : "");
-        if (v) {
-            hid_t sp = H5Dget_space(ds);
-            H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, &v);
-            H5Sclose(sp);
-        }
-        if (mt >= 0)
-            H5Tclose(mt);
-    } else {
-        size_t len = H5Tget_size(ft);
-        char *raw = len > 0 && len <= STR_FILE_MAX ? calloc(1, len + 1) : NULL;
-        hid_t mt = raw ? mc__h5_fixed_string(len + 1, H5Tget_cset(ft)) : -1;
-        if (!raw || mt < 0 || H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)
-            st = bad(c, MC_EFORMAT, path, "unreadable string of %zu bytes", len);
-        else
-            snprintf(buf, STR_CAP, "%.*s", (int)len, raw);
-        if (mt >= 0)
-            H5Tclose(mt);
-        free(raw);
-    }
-    if (ft >= 0)
-        H5Tclose(ft);
-    H5Dclose(ds);
-    if (st == MC_OK && !utf8_ok(buf))
-        st = bad(c, MC_EFORMAT, path, "not UTF-8 text");
-    *present = st == MC_OK;
-    return st;
-}
-
-/* ---- numbered members ("measurementList12", "stim3") --------------------------------------- */
-
-typedef struct member {
-    unsigned long k;
-    char name[48];
-} member;
-
-typedef struct members {
-    const char *prefix;
-    int bare_ok; /* the prefix alone counts (k = 0): "nirs" */
-    member *m;
-    size_t n, cap;
-    int oom;
-} members;
-
-static herr_t collect(hid_t g, const char *name, const H5L_info_t *info, void *data)
-{
-    (void)g;
-    members *l = data;
-    const size_t pl = strlen(l->prefix), nl = strlen(name);
-    if (info->type != H5L_TYPE_HARD || strncmp(name, l->prefix, pl) != 0 || nl >= 48 ||
-        nl - pl > 9 || (nl == pl && !l->bare_ok))
-        return 0;
-    unsigned long k = 0;
-    for (const char *p = name + pl; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return 0;
-        k = k * 10 + (unsigned long)(*p - '0');
-    }
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        member *m = realloc(l->m, cap * sizeof *m);
-        if (!m) {
-            l->oom = 1;
-            return 1;
-        }
-        l->m = m;
-        l->cap = cap;
-    }
-    l->m[l->n].k = k;
-    snprintf(l->m[l->n].name, sizeof l->m[l->n].name, "%s", name);
-    l->n++;
-    return 0;
-}
-
-static int by_k(const void *a, const void *b)
-{
-    const member *x = a, *y = b;
-    return x->k < y->k ? -1 : x->k > y->k;
-}
-
-/* The members of g named prefix<k>, sorted by k (h5ls lists 1, 10, 100, 2, ...). */
-static mc_status list_members(ctx *c, hid_t g, const char *gpath, const char *prefix, int bare_ok,
-                              members *l)
-{
-    memset(l, 0, sizeof *l);
-    l->prefix = prefix;
-    l->bare_ok = bare_ok;
-    hsize_t idx = 0;
-    if (H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, collect, l) < 0 || l->oom) {
-        free(l->m);
-        l->m = NULL;
-        return l->oom ? bad(c, MC_ENOMEM, gpath, "out of memory")
-                      : bad(c, MC_EFORMAT, gpath, "unreadable group");
-    }
-    if (l->n > 1)
-        qsort(l->m, l->n, sizeof *l->m, by_k);
-    return MC_OK;
-}
+#include "formats/snirf_internal.h"
 
 /* ---- time ---------------------------------------------------------------------------------- */
 
@@ -438,55 +35,56 @@ static int to_ns(double t_s, int64_t *ns)
 
 /* The time base of a block of n rows: g/time holds n times, or (start, step) when n != 2.
  * `offset_s` is added (aux timeOffset). */
-static mc_status read_time(ctx *c, hid_t g, const char *gpath, uint64_t n, double offset_s,
-                           timebase *tb)
+static mc_status read_time(mc__snirf_ctx *c, hid_t g, const char *gpath, uint64_t n,
+                           double offset_s, timebase *tb)
 {
     char path[PATH_CAP];
-    join(path, gpath, "time");
+    mc__snirf_join(path, gpath, "time");
     memset(tb, 0, sizeof *tb);
     hid_t ds;
-    mc_status st = open_ds(c, g, gpath, "time", 1, &ds);
+    mc_status st = mc__snirf_open_ds(c, g, gpath, "time", 1, &ds);
     if (st != MC_OK)
         return st;
     hsize_t dims[2];
-    int rank = shape(ds, dims);
+    int rank = mc__snirf_shape(ds, dims);
     const uint64_t m = rank < 0 ? 0 : (uint64_t)dims[0] * dims[1];
     double *t = NULL;
-    if (rank < 0 || (rank == 2 && dims[1] != 1 && dims[0] != 1) || !is_numeric(ds)) {
-        st = bad(c, MC_EFORMAT, path, "expected a vector of numbers");
+    if (rank < 0 || (rank == 2 && dims[1] != 1 && dims[0] != 1) || !mc__snirf_is_numeric(ds)) {
+        st = mc__snirf_bad(c, MC_EFORMAT, path, "expected a vector of numbers");
         goto done;
     }
     if (m != n && !(m == 2 && n != 2)) {
-        st = bad(c, MC_EFORMAT, path,
-                 "%llu times for %llu rows of data (expected %llu, or 2 = "
-                 "start, step)",
-                 (unsigned long long)m, (unsigned long long)n, (unsigned long long)n);
+        st = mc__snirf_bad(c, MC_EFORMAT, path,
+                           "%llu times for %llu rows of data (expected %llu, or 2 = "
+                           "start, step)",
+                           (unsigned long long)m, (unsigned long long)n, (unsigned long long)n);
         goto done;
     }
-    if ((st = check_storage(c, ds, path, m)) != MC_OK ||
-        (st = fits(c, path, (double)m * 16.0)) != MC_OK)
+    if ((st = mc__snirf_check_storage(c, ds, path, m)) != MC_OK ||
+        (st = mc__snirf_fits(c, path, (double)m * 16.0)) != MC_OK)
         goto done;
     t = malloc((size_t)m * sizeof *t);
     if (!t) {
-        st = bad(c, MC_ENOMEM, path, "out of memory for %llu times", (unsigned long long)m);
+        st = mc__snirf_bad(c, MC_ENOMEM, path, "out of memory for %llu times",
+                           (unsigned long long)m);
         goto done;
     }
     if (H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t) < 0) {
-        st = bad(c, MC_EFORMAT, path, "unreadable");
+        st = mc__snirf_bad(c, MC_EFORMAT, path, "unreadable");
         goto done;
     }
     for (uint64_t i = 0; i < m; i++) {
         t[i] = t[i] * c->t_scale + offset_s;
         if (!isfinite(t[i]) || fabs(t[i]) >= 9.2e9) {
-            st =
-                bad(c, MC_EFORMAT, path, "time %llu is not a usable number", (unsigned long long)i);
+            st = mc__snirf_bad(c, MC_EFORMAT, path, "time %llu is not a usable number",
+                               (unsigned long long)i);
             goto done;
         }
     }
     if (m != n) { /* start, step */
         const double step = t[1] - offset_s;
         if (!(step >= 1e-9) || to_ns(t[0], &tb->start_ns) < 0) {
-            st = bad(c, MC_EFORMAT, path, "impossible step %g s", step);
+            st = mc__snirf_bad(c, MC_EFORMAT, path, "impossible step %g s", step);
             goto done;
         }
         tb->rate_hz = 1.0 / step;
@@ -494,8 +92,9 @@ static mc_status read_time(ctx *c, hid_t g, const char *gpath, uint64_t n, doubl
     }
     for (uint64_t i = 1; i < n; i++)
         if (t[i] < t[i - 1]) {
-            st = bad(c, MC_EFORMAT, path, "times go backwards at row %llu (%.9g s after %.9g s)",
-                     (unsigned long long)i, t[i], t[i - 1]);
+            st = mc__snirf_bad(c, MC_EFORMAT, path,
+                               "times go backwards at row %llu (%.9g s after %.9g s)",
+                               (unsigned long long)i, t[i], t[i - 1]);
             goto done;
         }
     /* Regular when every time lies within 1e-3 of a step of the line through the first and
@@ -511,7 +110,8 @@ static mc_status read_time(ctx *c, hid_t g, const char *gpath, uint64_t n, doubl
     }
     tb->t_ns = malloc((size_t)n * sizeof *tb->t_ns);
     if (!tb->t_ns) {
-        st = bad(c, MC_ENOMEM, path, "out of memory for %llu times", (unsigned long long)n);
+        st = mc__snirf_bad(c, MC_ENOMEM, path, "out of memory for %llu times",
+                           (unsigned long long)n);
         goto done;
     }
     for (uint64_t i = 0; i < n; i++)
@@ -541,21 +141,21 @@ static const char *ucum(const char *u)
 }
 
 /* The column block of a data or aux dataset, appended to one stream per column. */
-static mc_status read_columns(ctx *c, hid_t ds, const char *path, uint64_t rows, uint64_t cols,
-                              const size_t *stream, const timebase *tb)
+static mc_status read_columns(mc__snirf_ctx *c, hid_t ds, const char *path, uint64_t rows,
+                              uint64_t cols, const size_t *stream, const timebase *tb)
 {
     const size_t block = cols < BLOCK_VALUES ? BLOCK_VALUES / (size_t)cols : 1;
     float *buf = malloc(block * (size_t)cols * sizeof *buf);
     float *col = malloc(block * sizeof *col);
     mc_status st = MC_OK;
     if (!buf || !col)
-        st = bad(c, MC_ENOMEM, path, "out of memory");
+        st = mc__snirf_bad(c, MC_ENOMEM, path, "out of memory");
     for (uint64_t r = 0; st == MC_OK && r < rows; r += block) {
         const size_t nb = rows - r < block ? (size_t)(rows - r) : block;
         if (mc__h5_read_rows(ds, H5T_NATIVE_FLOAT, (int64_t)r, (int64_t)nb, (size_t)cols, buf) <
             0) {
-            st = bad(c, MC_EFORMAT, path, "rows %llu..%llu unreadable", (unsigned long long)r,
-                     (unsigned long long)(r + nb - 1));
+            st = mc__snirf_bad(c, MC_EFORMAT, path, "rows %llu..%llu unreadable",
+                               (unsigned long long)r, (unsigned long long)(r + nb - 1));
             break;
         }
         for (uint64_t j = 0; st == MC_OK && j < cols; j++) {
@@ -570,24 +170,24 @@ static mc_status read_columns(ctx *c, hid_t ds, const char *path, uint64_t rows,
 }
 
 /* Opens g/dataTimeSeries: numeric, rank 1 or 2, at least one row and column, plausible size. */
-static mc_status open_series(ctx *c, hid_t g, const char *gpath, hid_t *ds, uint64_t *rows,
-                             uint64_t *cols)
+static mc_status open_series(mc__snirf_ctx *c, hid_t g, const char *gpath, hid_t *ds,
+                             uint64_t *rows, uint64_t *cols)
 {
     char path[PATH_CAP];
-    join(path, gpath, "dataTimeSeries");
-    mc_status st = open_ds(c, g, gpath, "dataTimeSeries", 1, ds);
+    mc__snirf_join(path, gpath, "dataTimeSeries");
+    mc_status st = mc__snirf_open_ds(c, g, gpath, "dataTimeSeries", 1, ds);
     if (st != MC_OK)
         return st;
     hsize_t dims[2];
-    int rank = shape(*ds, dims);
+    int rank = mc__snirf_shape(*ds, dims);
     *rows = dims[0];
     *cols = dims[1];
-    if (rank < 1 || !is_numeric(*ds))
-        st = bad(c, MC_EFORMAT, path, "expected a numeric dataset [time, channel]");
+    if (rank < 1 || !mc__snirf_is_numeric(*ds))
+        st = mc__snirf_bad(c, MC_EFORMAT, path, "expected a numeric dataset [time, channel]");
     else if (*rows == 0 || *cols == 0)
-        st = bad(c, MC_EFORMAT, path, "no samples");
-    else if ((st = check_storage(c, *ds, path, *rows * *cols)) == MC_OK)
-        st = fits(c, path, (double)*rows * (double)*cols * 4.0 + (double)*rows * 16.0);
+        st = mc__snirf_bad(c, MC_EFORMAT, path, "no samples");
+    else if ((st = mc__snirf_check_storage(c, *ds, path, *rows * *cols)) == MC_OK)
+        st = mc__snirf_fits(c, path, (double)*rows * (double)*cols * 4.0 + (double)*rows * 16.0);
     return st;
 }
 
@@ -605,39 +205,44 @@ typedef struct channel {
     char label[STR_CAP], unit[STR_CAP];
 } channel;
 
-static mc_status read_channel(ctx *c, hid_t g, const char *gpath, channel *ch)
+static mc_status read_channel(mc__snirf_ctx *c, hid_t g, const char *gpath, channel *ch)
 {
     int p = 0, has_label, has_unit;
     mc_status st;
     memset(ch, 0, sizeof *ch);
-    if ((st = read_num(c, g, gpath, "sourceIndex", 1, &ch->src, &p)) != MC_OK ||
-        (st = read_num(c, g, gpath, "detectorIndex", 1, &ch->det, &p)) != MC_OK ||
-        (st = read_num(c, g, gpath, "dataType", 1, &ch->type, &p)) != MC_OK ||
-        (st = read_num(c, g, gpath, "wavelengthIndex", 0, &ch->wl_index, &ch->has_wl)) != MC_OK ||
-        (st = read_num(c, g, gpath, "dataTypeIndex", 0, &ch->type_index, &ch->has_type_index)) !=
+    if ((st = mc__snirf_read_num(c, g, gpath, "sourceIndex", 1, &ch->src, &p)) != MC_OK ||
+        (st = mc__snirf_read_num(c, g, gpath, "detectorIndex", 1, &ch->det, &p)) != MC_OK ||
+        (st = mc__snirf_read_num(c, g, gpath, "dataType", 1, &ch->type, &p)) != MC_OK ||
+        (st = mc__snirf_read_num(c, g, gpath, "wavelengthIndex", 0, &ch->wl_index, &ch->has_wl)) !=
             MC_OK ||
-        (st = read_str(c, g, gpath, "dataTypeLabel", 0, ch->label, &has_label)) != MC_OK ||
-        (st = read_str(c, g, gpath, "dataUnit", 0, ch->unit, &has_unit)) != MC_OK)
+        (st = mc__snirf_read_num(c, g, gpath, "dataTypeIndex", 0, &ch->type_index,
+                                 &ch->has_type_index)) != MC_OK ||
+        (st = mc__snirf_read_str(c, g, gpath, "dataTypeLabel", 0, ch->label, &has_label)) !=
+            MC_OK ||
+        (st = mc__snirf_read_str(c, g, gpath, "dataUnit", 0, ch->unit, &has_unit)) != MC_OK)
         return st;
     const double idx[] = {ch->src, ch->det, ch->has_wl ? ch->wl_index : 1};
     const char *names[] = {"sourceIndex", "detectorIndex", "wavelengthIndex"};
     for (size_t i = 0; i < 3; i++)
         if (!(idx[i] >= 1 && idx[i] <= MAX_INDEX && idx[i] == floor(idx[i])))
-            return bad(c, MC_EFORMAT, gpath, "%s %g is not an index 1..%d", names[i], idx[i],
-                       MAX_INDEX);
+            return mc__snirf_bad(c, MC_EFORMAT, gpath, "%s %g is not an index 1..%d", names[i],
+                                 idx[i], MAX_INDEX);
     if (!(ch->type >= 0 && ch->type <= 1e6 && ch->type == floor(ch->type)))
-        return bad(c, MC_EFORMAT, gpath, "dataType %g is not a SNIRF type code", ch->type);
+        return mc__snirf_bad(c, MC_EFORMAT, gpath, "dataType %g is not a SNIRF type code",
+                             ch->type);
     if (ch->has_wl && (size_t)ch->wl_index > c->n_wl)
-        return bad(c, MC_EFORMAT, gpath, "wavelengthIndex %g, but the probe has %zu wavelengths",
-                   ch->wl_index, c->n_wl);
+        return mc__snirf_bad(c, MC_EFORMAT, gpath,
+                             "wavelengthIndex %g, but the probe has %zu wavelengths", ch->wl_index,
+                             c->n_wl);
     if (ch->type == 1 && !ch->has_wl)
-        return bad(c, MC_EFORMAT, gpath, "CW amplitude (dataType 1) without wavelengthIndex");
+        return mc__snirf_bad(c, MC_EFORMAT, gpath,
+                             "CW amplitude (dataType 1) without wavelengthIndex");
     if (ch->type == 99999 && !ch->label[0])
         snprintf(ch->label, sizeof ch->label, "processed");
     return MC_OK;
 }
 
-static mc_status add_channel_stream(ctx *c, const char *gpath, const channel *ch,
+static mc_status add_channel_stream(mc__snirf_ctx *c, const char *gpath, const channel *ch,
                                     const timebase *tb, size_t *index)
 {
     char base[STR_CAP], name[MC_NAME_MAX + 1], wl[32] = "", srcs[24], dets[24], types[24];
@@ -685,39 +290,39 @@ static mc_status add_channel_stream(ctx *c, const char *gpath, const channel *ch
     return mc_import_add_stream(c->imp, &info, tb->start_ns, index, c->d);
 }
 
-static mc_status read_data(ctx *c, hid_t nirs, const char *npath, const char *dname)
+static mc_status read_data(mc__snirf_ctx *c, hid_t nirs, const char *npath, const char *dname)
 {
     char gpath[PATH_CAP], path[PATH_CAP];
-    join(gpath, npath, dname);
-    join(path, gpath, "dataTimeSeries");
+    mc__snirf_join(gpath, npath, dname);
+    mc__snirf_join(path, gpath, "dataTimeSeries");
     hid_t g, ds = -1;
-    mc_status st = open_group(c, nirs, npath, dname, &g);
+    mc_status st = mc__snirf_open_group(c, nirs, npath, dname, &g);
     if (st != MC_OK)
         return st;
     uint64_t rows = 0, cols = 0;
-    members ml = {0};
+    mc__snirf_members ml = {0};
     timebase tb = {0};
     size_t *stream = NULL;
     if ((st = open_series(c, g, gpath, &ds, &rows, &cols)) != MC_OK ||
         (st = read_time(c, g, gpath, rows, 0, &tb)) != MC_OK ||
-        (st = list_members(c, g, gpath, "measurementList", 0, &ml)) != MC_OK)
+        (st = mc__snirf_list_members(c, g, gpath, "measurementList", 0, &ml)) != MC_OK)
         goto done;
     if (ml.n != cols) {
-        st = bad(c, MC_EFORMAT, gpath, "%zu measurementList groups for %llu data columns", ml.n,
-                 (unsigned long long)cols);
+        st = mc__snirf_bad(c, MC_EFORMAT, gpath, "%zu measurementList groups for %llu data columns",
+                           ml.n, (unsigned long long)cols);
         goto done;
     }
     stream = calloc((size_t)cols, sizeof *stream);
     if (!stream) {
-        st = bad(c, MC_ENOMEM, gpath, "out of memory");
+        st = mc__snirf_bad(c, MC_ENOMEM, gpath, "out of memory");
         goto done;
     }
     for (size_t j = 0; j < ml.n && st == MC_OK; j++) {
         char mpath[PATH_CAP];
-        join(mpath, gpath, ml.m[j].name);
+        mc__snirf_join(mpath, gpath, ml.m[j].name);
         hid_t mg;
         channel ch;
-        if ((st = open_group(c, g, gpath, ml.m[j].name, &mg)) != MC_OK)
+        if ((st = mc__snirf_open_group(c, g, gpath, ml.m[j].name, &mg)) != MC_OK)
             break;
         st = read_channel(c, mg, mpath, &ch);
         H5Gclose(mg);
@@ -736,13 +341,14 @@ done:
     return st;
 }
 
-static mc_status read_aux(ctx *c, hid_t nirs, const char *npath, const member *m)
+static mc_status read_aux(mc__snirf_ctx *c, hid_t nirs, const char *npath,
+                          const mc__snirf_member *m)
 {
     char gpath[PATH_CAP], path[PATH_CAP];
-    join(gpath, npath, m->name);
-    join(path, gpath, "dataTimeSeries");
+    mc__snirf_join(gpath, npath, m->name);
+    mc__snirf_join(path, gpath, "dataTimeSeries");
     hid_t g, ds = -1;
-    mc_status st = open_group(c, nirs, npath, m->name, &g);
+    mc_status st = mc__snirf_open_group(c, nirs, npath, m->name, &g);
     if (st != MC_OK)
         return st;
     char label[STR_CAP], unit[STR_CAP];
@@ -751,15 +357,15 @@ static mc_status read_aux(ctx *c, hid_t nirs, const char *npath, const member *m
     uint64_t rows = 0, cols = 0;
     timebase tb = {0};
     size_t *stream = NULL;
-    if ((st = read_str(c, g, gpath, "name", 0, label, &p)) != MC_OK ||
-        (st = read_str(c, g, gpath, "dataUnit", 0, unit, &p)) != MC_OK ||
-        (st = read_num(c, g, gpath, "timeOffset", 0, &offset, &p)) != MC_OK ||
+    if ((st = mc__snirf_read_str(c, g, gpath, "name", 0, label, &p)) != MC_OK ||
+        (st = mc__snirf_read_str(c, g, gpath, "dataUnit", 0, unit, &p)) != MC_OK ||
+        (st = mc__snirf_read_num(c, g, gpath, "timeOffset", 0, &offset, &p)) != MC_OK ||
         (st = open_series(c, g, gpath, &ds, &rows, &cols)) != MC_OK ||
         (st = read_time(c, g, gpath, rows, offset * c->t_scale, &tb)) != MC_OK)
         goto done;
     stream = calloc((size_t)cols, sizeof *stream);
     if (!stream) {
-        st = bad(c, MC_ENOMEM, gpath, "out of memory");
+        st = mc__snirf_bad(c, MC_ENOMEM, gpath, "out of memory");
         goto done;
     }
     for (uint64_t j = 0; j < cols && st == MC_OK; j++) {
@@ -794,48 +400,50 @@ done:
     return st;
 }
 
-static mc_status read_stim(ctx *c, hid_t nirs, const char *npath, const member *m)
+static mc_status read_stim(mc__snirf_ctx *c, hid_t nirs, const char *npath,
+                           const mc__snirf_member *m)
 {
     char gpath[PATH_CAP], path[PATH_CAP];
-    join(gpath, npath, m->name);
-    join(path, gpath, "data");
+    mc__snirf_join(gpath, npath, m->name);
+    mc__snirf_join(path, gpath, "data");
     hid_t g, ds = -1;
-    mc_status st = open_group(c, nirs, npath, m->name, &g);
+    mc_status st = mc__snirf_open_group(c, nirs, npath, m->name, &g);
     if (st != MC_OK)
         return st;
     char label[STR_CAP];
     int p;
     double *v = NULL;
-    if ((st = read_str(c, g, gpath, "name", 0, label, &p)) != MC_OK ||
-        (st = open_ds(c, g, gpath, "data", 0, &ds)) != MC_OK || ds < 0)
+    if ((st = mc__snirf_read_str(c, g, gpath, "name", 0, label, &p)) != MC_OK ||
+        (st = mc__snirf_open_ds(c, g, gpath, "data", 0, &ds)) != MC_OK || ds < 0)
         goto done;
     hsize_t dims[2];
-    int rank = shape(ds, dims);
+    int rank = mc__snirf_shape(ds, dims);
     uint64_t rows = dims[0], cols = dims[1];
     if (rank == 1 && rows > 0) { /* one stim as a vector */
         cols = rows;
         rows = 1;
     }
-    if (rank < 0 || !is_numeric(ds) || (rows > 0 && cols < 3)) {
-        st = bad(c, MC_EFORMAT, path, "expected numbers [n, 3]: onset, duration, amplitude");
+    if (rank < 0 || !mc__snirf_is_numeric(ds) || (rows > 0 && cols < 3)) {
+        st = mc__snirf_bad(c, MC_EFORMAT, path,
+                           "expected numbers [n, 3]: onset, duration, amplitude");
         goto done;
     }
     if (rows == 0)
         goto done;
     if (rows > MAX_STIM_ROWS || cols > 64) {
-        st = bad(c, MC_EFORMAT, path, "%llu x %llu values: too many for stims",
-                 (unsigned long long)rows, (unsigned long long)cols);
+        st = mc__snirf_bad(c, MC_EFORMAT, path, "%llu x %llu values: too many for stims",
+                           (unsigned long long)rows, (unsigned long long)cols);
         goto done;
     }
-    if ((st = check_storage(c, ds, path, rows * cols)) != MC_OK)
+    if ((st = mc__snirf_check_storage(c, ds, path, rows * cols)) != MC_OK)
         goto done;
     v = malloc((size_t)(rows * cols) * sizeof *v);
     if (!v) {
-        st = bad(c, MC_ENOMEM, path, "out of memory");
+        st = mc__snirf_bad(c, MC_ENOMEM, path, "out of memory");
         goto done;
     }
     if (H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
-        st = bad(c, MC_EFORMAT, path, "unreadable");
+        st = mc__snirf_bad(c, MC_EFORMAT, path, "unreadable");
         goto done;
     }
     for (uint64_t i = 0; i < rows && st == MC_OK; i++) {
@@ -844,8 +452,9 @@ static mc_status read_stim(ctx *c, hid_t nirs, const char *npath, const member *
         mc_event ev;
         memset(&ev, 0, sizeof ev);
         if (to_ns(onset, &ev.t_ns) < 0 || !isfinite(dur)) {
-            st = bad(c, MC_EFORMAT, path, "row %llu: onset or duration not a usable number",
-                     (unsigned long long)i);
+            st = mc__snirf_bad(c, MC_EFORMAT, path,
+                               "row %llu: onset or duration not a usable number",
+                               (unsigned long long)i);
             break;
         }
         snprintf(ev.kind, sizeof ev.kind, "stim");
@@ -931,25 +540,25 @@ static int parse_start(const char *date, const char *tm, int64_t *ns)
     return 0;
 }
 
-static mc_status read_meta(ctx *c, hid_t nirs, const char *npath, int first)
+static mc_status read_meta(mc__snirf_ctx *c, hid_t nirs, const char *npath, int first)
 {
     char gpath[PATH_CAP];
-    join(gpath, npath, "metaDataTags");
+    mc__snirf_join(gpath, npath, "metaDataTags");
     c->t_scale = 1;
     c->manufacturer[0] = '\0';
-    if (!hard_link(nirs, "metaDataTags"))
+    if (!mc__snirf_hard_link(nirs, "metaDataTags"))
         return MC_OK; /* required by the spec, but its absence loses only the start time */
     hid_t g;
-    mc_status st = open_group(c, nirs, npath, "metaDataTags", &g);
+    mc_status st = mc__snirf_open_group(c, nirs, npath, "metaDataTags", &g);
     if (st != MC_OK)
         return st;
     /* Only these tags are read: SubjectID, names and birth dates are never touched. */
     char date[STR_CAP], tm[STR_CAP], unit[STR_CAP];
     int has_date, has_time, has_unit, p;
-    if ((st = read_str(c, g, gpath, "MeasurementDate", 0, date, &has_date)) != MC_OK ||
-        (st = read_str(c, g, gpath, "MeasurementTime", 0, tm, &has_time)) != MC_OK ||
-        (st = read_str(c, g, gpath, "TimeUnit", 0, unit, &has_unit)) != MC_OK ||
-        (st = read_str(c, g, gpath, "ManufacturerName", 0, c->manufacturer, &p)) != MC_OK)
+    if ((st = mc__snirf_read_str(c, g, gpath, "MeasurementDate", 0, date, &has_date)) != MC_OK ||
+        (st = mc__snirf_read_str(c, g, gpath, "MeasurementTime", 0, tm, &has_time)) != MC_OK ||
+        (st = mc__snirf_read_str(c, g, gpath, "TimeUnit", 0, unit, &has_unit)) != MC_OK ||
+        (st = mc__snirf_read_str(c, g, gpath, "ManufacturerName", 0, c->manufacturer, &p)) != MC_OK)
         goto done;
     static const struct {
         const char *name;
@@ -961,8 +570,9 @@ static mc_status read_meta(ctx *c, hid_t nirs, const char *npath, int first)
             i++;
         if (i == sizeof units / sizeof units[0]) {
             char path[PATH_CAP];
-            join(path, gpath, "TimeUnit");
-            st = bad(c, MC_EFORMAT, path, "time unit \"%s\" not understood (s, ms, us)", unit);
+            mc__snirf_join(path, gpath, "TimeUnit");
+            st = mc__snirf_bad(c, MC_EFORMAT, path, "time unit \"%s\" not understood (s, ms, us)",
+                               unit);
             goto done;
         }
         c->t_scale = units[i].scale;
@@ -975,35 +585,35 @@ done:
     return st;
 }
 
-static mc_status read_probe(ctx *c, hid_t nirs, const char *npath)
+static mc_status read_probe(mc__snirf_ctx *c, hid_t nirs, const char *npath)
 {
     char gpath[PATH_CAP], path[PATH_CAP];
-    join(gpath, npath, "probe");
-    join(path, gpath, "wavelengths");
+    mc__snirf_join(gpath, npath, "probe");
+    mc__snirf_join(path, gpath, "wavelengths");
     c->n_wl = 0;
     c->wl_text[0] = '\0';
-    if (!hard_link(nirs, "probe"))
+    if (!mc__snirf_hard_link(nirs, "probe"))
         return MC_OK;
     hid_t g, ds = -1;
-    mc_status st = open_group(c, nirs, npath, "probe", &g);
+    mc_status st = mc__snirf_open_group(c, nirs, npath, "probe", &g);
     if (st != MC_OK)
         return st;
-    if ((st = open_ds(c, g, gpath, "wavelengths", 0, &ds)) != MC_OK || ds < 0)
+    if ((st = mc__snirf_open_ds(c, g, gpath, "wavelengths", 0, &ds)) != MC_OK || ds < 0)
         goto done;
     hsize_t dims[2];
-    int rank = shape(ds, dims);
+    int rank = mc__snirf_shape(ds, dims);
     const uint64_t n = (uint64_t)dims[0] * dims[1];
-    if (rank < 0 || !is_numeric(ds) || n > sizeof c->wl / sizeof c->wl[0]) {
-        st = bad(c, MC_EFORMAT, path, "expected at most 64 numbers");
+    if (rank < 0 || !mc__snirf_is_numeric(ds) || n > sizeof c->wl / sizeof c->wl[0]) {
+        st = mc__snirf_bad(c, MC_EFORMAT, path, "expected at most 64 numbers");
         goto done;
     }
     if (n > 0 && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, c->wl) < 0) {
-        st = bad(c, MC_EFORMAT, path, "unreadable");
+        st = mc__snirf_bad(c, MC_EFORMAT, path, "unreadable");
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
         if (!(c->wl[i] > 0 && c->wl[i] < 1e6)) {
-            st = bad(c, MC_EFORMAT, path, "wavelength %g nm", c->wl[i]);
+            st = mc__snirf_bad(c, MC_EFORMAT, path, "wavelength %g nm", c->wl[i]);
             goto done;
         }
         const size_t len = strlen(c->wl_text);
@@ -1018,22 +628,22 @@ done:
     return st;
 }
 
-static mc_status read_nirs(ctx *c, const member *nm, int first)
+static mc_status read_nirs(mc__snirf_ctx *c, const mc__snirf_member *nm, int first)
 {
     char npath[PATH_CAP];
     snprintf(npath, sizeof npath, "/%s", nm->name);
     hid_t g;
-    mc_status st = open_group(c, c->f, "", nm->name, &g);
+    mc_status st = mc__snirf_open_group(c, c->f, "", nm->name, &g);
     if (st != MC_OK)
         return st;
-    members data = {0}, aux = {0}, stim = {0};
+    mc__snirf_members data = {0}, aux = {0}, stim = {0};
     if ((st = read_meta(c, g, npath, first)) != MC_OK || (st = read_probe(c, g, npath)) != MC_OK ||
-        (st = list_members(c, g, npath, "data", 0, &data)) != MC_OK ||
-        (st = list_members(c, g, npath, "aux", 0, &aux)) != MC_OK ||
-        (st = list_members(c, g, npath, "stim", 0, &stim)) != MC_OK)
+        (st = mc__snirf_list_members(c, g, npath, "data", 0, &data)) != MC_OK ||
+        (st = mc__snirf_list_members(c, g, npath, "aux", 0, &aux)) != MC_OK ||
+        (st = mc__snirf_list_members(c, g, npath, "stim", 0, &stim)) != MC_OK)
         goto done;
     if (data.n == 0)
-        st = bad(c, MC_EFORMAT, npath, "no data1 block");
+        st = mc__snirf_bad(c, MC_EFORMAT, npath, "no data1 block");
     for (size_t i = 0; i < data.n && st == MC_OK; i++)
         st = read_data(c, g, npath, data.m[i].name);
     for (size_t i = 0; i < aux.n && st == MC_OK; i++)
@@ -1052,7 +662,7 @@ done:
 static mc_status read_file(hid_t f, const char *src, const uint8_t *image, uint64_t file_bytes,
                            mc_import *out, mc_diag *d)
 {
-    ctx c;
+    mc__snirf_ctx c;
     memset(&c, 0, sizeof c);
     c.f = f;
     c.image = image;
@@ -1075,14 +685,15 @@ static mc_status read_file(hid_t f, const char *src, const uint8_t *image, uint6
     snprintf(out->source, sizeof out->source, "%s", base ? base + 1 : src);
     char version[STR_CAP];
     int p;
-    members nirs = {0};
-    mc_status st = read_str(&c, f, "", "formatVersion", 1, version, &p);
+    mc__snirf_members nirs = {0};
+    mc_status st = mc__snirf_read_str(&c, f, "", "formatVersion", 1, version, &p);
     if (st != MC_OK) {
         char why[sizeof d->message];
         snprintf(why, sizeof why, "%s", d ? d->message : "");
         st = mc_diag_set(d, MC_EFORMAT, -1, -1, "not a SNIRF file: %s", why);
-    } else if ((st = list_members(&c, f, "/", "nirs", 1, &nirs)) == MC_OK && nirs.n == 0) {
-        st = bad(&c, MC_EFORMAT, "/nirs", "missing: not a SNIRF file");
+    } else if ((st = mc__snirf_list_members(&c, f, "/", "nirs", 1, &nirs)) == MC_OK &&
+               nirs.n == 0) {
+        st = mc__snirf_bad(&c, MC_EFORMAT, "/nirs", "missing: not a SNIRF file");
     }
     for (size_t i = 0; i < nirs.n && st == MC_OK; i++)
         st = read_nirs(&c, &nirs.m[i], i == 0);
