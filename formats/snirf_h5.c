@@ -171,8 +171,8 @@ mc_status mc__snirf_fits(mc__snirf_ctx *c, const char *path, double bytes)
 }
 
 /* A number stored as a scalar or one-element dataset of any integer or float type. */
-mc_status mc__snirf_read_num(mc__snirf_ctx *c, hid_t g, const char *gpath, const char *name,
-                             int required, double *v, int *present)
+mc_status mc__snirf_read_nums(mc__snirf_ctx *c, hid_t g, const char *gpath, const char *name,
+                              int required, size_t n, double *v, int *present)
 {
     char path[PATH_CAP];
     mc__snirf_join(path, gpath, name);
@@ -183,15 +183,26 @@ mc_status mc__snirf_read_num(mc__snirf_ctx *c, hid_t g, const char *gpath, const
         return st;
     hsize_t dims[2];
     int rank = mc__snirf_shape(ds, dims);
-    if (rank < 0 || dims[0] * dims[1] != 1 || !mc__snirf_is_numeric(ds))
-        st = mc__snirf_bad(c, MC_EFORMAT, path, "expected one number");
+    if (rank < 0 || dims[0] * dims[1] != n || (dims[0] != 1 && dims[1] != 1) ||
+        !mc__snirf_is_numeric(ds))
+        st = n == 1 ? mc__snirf_bad(c, MC_EFORMAT, path, "expected one number")
+                    : mc__snirf_bad(c, MC_EFORMAT, path, "expected %zu numbers", n);
+    else if (n > 1 && (st = mc__snirf_check_storage(c, ds, path, n)) != MC_OK)
+        ;
     else if (H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
         st = mc__snirf_bad(c, MC_EFORMAT, path, "unreadable");
-    else if (!isfinite(*v))
-        st = mc__snirf_bad(c, MC_EFORMAT, path, "not a finite number");
+    for (size_t i = 0; i < n && st == MC_OK; i++)
+        if (!isfinite(v[i]))
+            st = mc__snirf_bad(c, MC_EFORMAT, path, "value %zu is not a finite number", i);
     H5Dclose(ds);
     *present = st == MC_OK;
     return st;
+}
+
+mc_status mc__snirf_read_num(mc__snirf_ctx *c, hid_t g, const char *gpath, const char *name,
+                             int required, double *v, int *present)
+{
+    return mc__snirf_read_nums(c, g, gpath, name, required, 1, v, present);
 }
 
 /* Bytes [off, off + n) of the file (an absolute offset: add the user block to HDF5 addresses).
@@ -224,7 +235,7 @@ static uint64_t le(const uint8_t *p, size_t n)
  * length, heap collection address, uint32 object index) (HDF5 file format spec, "Variable-length
  * data" and "Global Heap"), so we read the collection ourselves with every bound checked.
  * @return 0 read, 1 not contiguous (left to HDF5), -1 malformed */
-static int read_vlen_direct(mc__snirf_ctx *c, hid_t ds, char *buf)
+static int read_vlen_direct(mc__snirf_ctx *c, hid_t ds, uint64_t element, char *buf)
 {
     const haddr_t a = H5Dget_offset(ds);
     if (a == HADDR_UNDEF || c->sizeof_addr < 2 || c->sizeof_addr > 8 || c->sizeof_size < 2 ||
@@ -234,12 +245,14 @@ static int read_vlen_direct(mc__snirf_ctx *c, hid_t ds, char *buf)
     const size_t sa = c->sizeof_addr, ss = c->sizeof_size;
     /* H5Dget_offset is a file offset; addresses inside the file are relative to its base (after
      * the user block). */
-    if (get_bytes(c, a, el, 4 + sa + 4) < 0)
+    if (get_bytes(c, (uint64_t)a + element * (4 + sa + 4), el, 4 + sa + 4) < 0)
         return -1;
     const uint64_t len = le(el, 4), index = le(el + 4 + sa, 4);
     const uint64_t coll = le(el + 4, sa) + c->base;
-    if (len == 0)
-        return 1; /* an empty string needs no heap: HDF5 reads it safely */
+    if (len == 0) {
+        buf[0] = '\0';
+        return 0;
+    }
     if (get_bytes(c, coll, head, 8 + ss) < 0 || memcmp(head, "GCOL", 4) != 0 || head[4] != 1)
         return -1;
     const uint64_t coll_size = le(head + 8, ss);
@@ -268,14 +281,16 @@ static int read_vlen_direct(mc__snirf_ctx *c, hid_t ds, char *buf)
     return -1;
 }
 
-/* A string stored as a scalar or one-element dataset, fixed- or variable-length. */
-mc_status mc__snirf_read_str(mc__snirf_ctx *c, hid_t g, const char *gpath, const char *name,
-                             int required, char *buf, int *present)
+/* n strings stored as a scalar (n = 1) or a vector, fixed- or variable-length, into
+ * bufs[n * STR_CAP]. */
+mc_status mc__snirf_read_strs(mc__snirf_ctx *c, hid_t g, const char *gpath, const char *name,
+                              int required, size_t n, char *bufs, int *present)
 {
     char path[PATH_CAP];
     mc__snirf_join(path, gpath, name);
     *present = 0;
-    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        bufs[i * STR_CAP] = '\0';
     hid_t ds;
     mc_status st = mc__snirf_open_ds(c, g, gpath, name, required, &ds);
     if (st != MC_OK || ds < 0)
@@ -283,36 +298,49 @@ mc_status mc__snirf_read_str(mc__snirf_ctx *c, hid_t g, const char *gpath, const
     hsize_t dims[2];
     int rank = mc__snirf_shape(ds, dims);
     hid_t ft = H5Dget_type(ds);
+    const int vlen = ft >= 0 && H5Tis_variable_str(ft) > 0;
     int direct = 1;
-    if (rank < 0 || dims[0] * dims[1] != 1 || ft < 0 || H5Tget_class(ft) != H5T_STRING) {
-        st = mc__snirf_bad(c, MC_EFORMAT, path, "expected one string");
-    } else if (H5Tis_variable_str(ft) > 0 && (direct = read_vlen_direct(c, ds, buf)) <= 0) {
+    if (rank < 0 || dims[0] * dims[1] != n || (dims[0] != 1 && dims[1] != 1) || ft < 0 ||
+        H5Tget_class(ft) != H5T_STRING) {
+        st = n == 1 ? mc__snirf_bad(c, MC_EFORMAT, path, "expected one string")
+                    : mc__snirf_bad(c, MC_EFORMAT, path, "expected %zu strings", n);
+    } else if (n > 1 && (st = mc__snirf_check_storage(c, ds, path, n)) != MC_OK) {
+        ;
+    } else if (vlen) {
+        /* Element by element through our heap parser; HDF5 only when it cannot apply. */
+        direct = 0;
+        for (size_t i = 0; i < n && direct <= 0; i++)
+            direct = read_vlen_direct(c, ds, i, bufs + i * STR_CAP);
         if (direct < 0)
             st = mc__snirf_bad(c, MC_EFORMAT, path,
                                "variable-length string outside the file's heap");
-    } else if (H5Tis_variable_str(ft) > 0) {
-        char *v = NULL;
+    }
+    if (st == MC_OK && vlen && direct > 0) {
+        char **v = calloc(n, sizeof *v);
         hid_t mt = H5Tcopy(H5T_C_S1);
-        if (mt < 0 || H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Tset_cset(mt, H5Tget_cset(ft)) < 0 ||
-            H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) < 0)
+        if (!v || mt < 0 || H5Tset_size(mt, H5T_VARIABLE) < 0 ||
+            H5Tset_cset(mt, H5Tget_cset(ft)) < 0 ||
+            H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
             st = mc__snirf_bad(c, MC_EFORMAT, path, "unreadable string");
-        else
-            snprintf(buf, STR_CAP, "%s", v ? v : "");
-        if (v) {
+        } else {
+            for (size_t i = 0; i < n; i++)
+                snprintf(bufs + i * STR_CAP, STR_CAP, "%s", v[i] ? v[i] : "");
             hid_t sp = H5Dget_space(ds);
-            H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, &v);
+            H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, v);
             H5Sclose(sp);
         }
         if (mt >= 0)
             H5Tclose(mt);
-    } else {
+        free(v);
+    } else if (st == MC_OK && !vlen) {
         size_t len = H5Tget_size(ft);
-        char *raw = len > 0 && len <= STR_FILE_MAX ? calloc(1, len + 1) : NULL;
+        char *raw = len > 0 && len <= STR_FILE_MAX ? calloc(n, len + 1) : NULL;
         hid_t mt = raw ? mc__h5_fixed_string(len + 1, H5Tget_cset(ft)) : -1;
         if (!raw || mt < 0 || H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)
             st = mc__snirf_bad(c, MC_EFORMAT, path, "unreadable string of %zu bytes", len);
         else
-            snprintf(buf, STR_CAP, "%.*s", (int)len, raw);
+            for (size_t i = 0; i < n; i++)
+                snprintf(bufs + i * STR_CAP, STR_CAP, "%.*s", (int)len, raw + i * (len + 1));
         if (mt >= 0)
             H5Tclose(mt);
         free(raw);
@@ -320,10 +348,17 @@ mc_status mc__snirf_read_str(mc__snirf_ctx *c, hid_t g, const char *gpath, const
     if (ft >= 0)
         H5Tclose(ft);
     H5Dclose(ds);
-    if (st == MC_OK && !utf8_ok(buf))
-        st = mc__snirf_bad(c, MC_EFORMAT, path, "not UTF-8 text");
+    for (size_t i = 0; i < n && st == MC_OK; i++)
+        if (!utf8_ok(bufs + i * STR_CAP))
+            st = mc__snirf_bad(c, MC_EFORMAT, path, "not UTF-8 text");
     *present = st == MC_OK;
     return st;
+}
+
+mc_status mc__snirf_read_str(mc__snirf_ctx *c, hid_t g, const char *gpath, const char *name,
+                             int required, char *buf, int *present)
+{
+    return mc__snirf_read_strs(c, g, gpath, name, required, 1, buf, present);
 }
 
 /* ---- numbered members ("measurementList12", "stim3") --------------------------------------- */

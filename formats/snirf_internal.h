@@ -62,6 +62,12 @@ mc_status mc__snirf_fits(mc__snirf_ctx *c, const char *path, double bytes);
 /* One number (scalar or one-element dataset, any integer or float type). */
 mc_status mc__snirf_read_num(mc__snirf_ctx *c, hid_t g, const char *gpath, const char *name,
                              int required, double *v, int *present);
+/* n numbers (a vector, or a scalar when n is 1) into v[n]. */
+mc_status mc__snirf_read_nums(mc__snirf_ctx *c, hid_t g, const char *gpath, const char *name,
+                              int required, size_t n, double *v, int *present);
+/* n UTF-8 strings (fixed or variable length) into bufs[n * STR_CAP]. */
+mc_status mc__snirf_read_strs(mc__snirf_ctx *c, hid_t g, const char *gpath, const char *name,
+                              int required, size_t n, char *bufs, int *present);
 /* One UTF-8 string (fixed or variable length) into buf[STR_CAP]. */
 mc_status mc__snirf_read_str(mc__snirf_ctx *c, hid_t g, const char *gpath, const char *name,
                              int required, char *buf, int *present);

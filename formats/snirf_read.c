@@ -205,6 +205,8 @@ typedef struct channel {
     char label[STR_CAP], unit[STR_CAP];
 } channel;
 
+static mc_status check_channel(mc__snirf_ctx *c, const char *gpath, channel *ch);
+
 static mc_status read_channel(mc__snirf_ctx *c, hid_t g, const char *gpath, channel *ch)
 {
     int p = 0, has_label, has_unit;
@@ -221,6 +223,12 @@ static mc_status read_channel(mc__snirf_ctx *c, hid_t g, const char *gpath, chan
             MC_OK ||
         (st = mc__snirf_read_str(c, g, gpath, "dataUnit", 0, ch->unit, &has_unit)) != MC_OK)
         return st;
+    return check_channel(c, gpath, ch);
+}
+
+/* The rules every channel obeys, however its description is stored. */
+static mc_status check_channel(mc__snirf_ctx *c, const char *gpath, channel *ch)
+{
     const double idx[] = {ch->src, ch->det, ch->has_wl ? ch->wl_index : 1};
     const char *names[] = {"sourceIndex", "detectorIndex", "wavelengthIndex"};
     for (size_t i = 0; i < 3; i++)
@@ -290,6 +298,58 @@ static mc_status add_channel_stream(mc__snirf_ctx *c, const char *gpath, const c
     return mc_import_add_stream(c->imp, &info, tb->start_ns, index, c->d);
 }
 
+/* SNIRF 1.1's alternative to measurementList<k> groups: one group measurementLists of arrays
+ * [n channels]. */
+static mc_status read_lists(mc__snirf_ctx *c, hid_t g, const char *gpath, uint64_t n,
+                            const timebase *tb, size_t *stream)
+{
+    char lpath[PATH_CAP];
+    mc__snirf_join(lpath, gpath, "measurementLists");
+    hid_t lg;
+    mc_status st = mc__snirf_fits(c, lpath, (double)n * (6 * 8 + 2 * STR_CAP));
+    if (st != MC_OK || (st = mc__snirf_open_group(c, g, gpath, "measurementLists", &lg)) != MC_OK)
+        return st;
+    const char *num_names[] = {"sourceIndex", "detectorIndex", "dataType", "wavelengthIndex",
+                               "dataTypeIndex"};
+    double *v[5] = {NULL};
+    int has[5] = {0}, has_label = 0, has_unit = 0;
+    char *labels = calloc((size_t)n, STR_CAP), *units = calloc((size_t)n, STR_CAP);
+    if (!labels || !units)
+        st = mc__snirf_bad(c, MC_ENOMEM, lpath, "out of memory");
+    for (size_t f = 0; f < 5 && st == MC_OK; f++) {
+        v[f] = calloc((size_t)n, sizeof(double));
+        st = v[f] ? mc__snirf_read_nums(c, lg, lpath, num_names[f], f < 3, (size_t)n, v[f], &has[f])
+                  : mc__snirf_bad(c, MC_ENOMEM, lpath, "out of memory");
+    }
+    if (st == MC_OK)
+        st = mc__snirf_read_strs(c, lg, lpath, "dataTypeLabel", 0, (size_t)n, labels, &has_label);
+    if (st == MC_OK)
+        st = mc__snirf_read_strs(c, lg, lpath, "dataUnit", 0, (size_t)n, units, &has_unit);
+    for (uint64_t j = 0; j < n && st == MC_OK; j++) {
+        channel ch;
+        memset(&ch, 0, sizeof ch);
+        ch.src = v[0][j];
+        ch.det = v[1][j];
+        ch.type = v[2][j];
+        ch.wl_index = v[3][j];
+        ch.has_wl = has[3];
+        ch.type_index = v[4][j];
+        ch.has_type_index = has[4];
+        memcpy(ch.label, labels + j * STR_CAP, STR_CAP);
+        memcpy(ch.unit, units + j * STR_CAP, STR_CAP);
+        char cpath[PATH_CAP + 24];
+        snprintf(cpath, sizeof cpath, "%s[%llu]", lpath, (unsigned long long)j);
+        if ((st = check_channel(c, cpath, &ch)) == MC_OK)
+            st = add_channel_stream(c, gpath, &ch, tb, &stream[j]);
+    }
+    for (size_t f = 0; f < 5; f++)
+        free(v[f]);
+    free(labels);
+    free(units);
+    H5Gclose(lg);
+    return st;
+}
+
 static mc_status read_data(mc__snirf_ctx *c, hid_t nirs, const char *npath, const char *dname)
 {
     char gpath[PATH_CAP], path[PATH_CAP];
@@ -307,7 +367,8 @@ static mc_status read_data(mc__snirf_ctx *c, hid_t nirs, const char *npath, cons
         (st = read_time(c, g, gpath, rows, 0, &tb)) != MC_OK ||
         (st = mc__snirf_list_members(c, g, gpath, "measurementList", 0, &ml)) != MC_OK)
         goto done;
-    if (ml.n != cols) {
+    const int lists = ml.n == 0 && mc__snirf_hard_link(g, "measurementLists");
+    if (ml.n != cols && !lists) {
         st = mc__snirf_bad(c, MC_EFORMAT, gpath, "%zu measurementList groups for %llu data columns",
                            ml.n, (unsigned long long)cols);
         goto done;
@@ -317,6 +378,8 @@ static mc_status read_data(mc__snirf_ctx *c, hid_t nirs, const char *npath, cons
         st = mc__snirf_bad(c, MC_ENOMEM, gpath, "out of memory");
         goto done;
     }
+    if (lists)
+        st = read_lists(c, g, gpath, cols, &tb, stream);
     for (size_t j = 0; j < ml.n && st == MC_OK; j++) {
         char mpath[PATH_CAP];
         mc__snirf_join(mpath, gpath, ml.m[j].name);

@@ -221,7 +221,31 @@ enum {
     MS_UNIT,
     USERBLOCK,
     AUX,
+    LISTS,
+    LISTS_SHORT,
 };
+
+/* A dataset of n ints or of n variable-length strings. */
+static void put_i32s(hid_t loc, const char *name, const int32_t *v, hsize_t n)
+{
+    hid_t sp = H5Screate_simple(1, &n, NULL);
+    hid_t ds = H5Dcreate2(loc, name, H5T_STD_I32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+    H5Dclose(ds);
+    H5Sclose(sp);
+}
+
+static void put_strs(hid_t loc, const char *name, const char **v, hsize_t n)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    hid_t sp = H5Screate_simple(1, &n, NULL);
+    hid_t ds = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+    H5Dclose(ds);
+    H5Sclose(sp);
+    H5Tclose(t);
+}
 
 static void put_str(hid_t loc, const char *name, const char *v, int fixed)
 {
@@ -324,7 +348,21 @@ static const char *build(const char *name, int what)
         hsize_t n[1] = {what == TIME_LENGTH ? 4 : 5};
         put_f64(data, "time", 1, n, t);
     }
-    for (int k = 1; k <= (what == ML_COUNT ? 3 : 2); k++) {
+    if (what == LISTS || what == LISTS_SHORT) { /* SNIRF 1.1 measurementLists */
+        hid_t l = H5Gcreate2(data, "measurementLists", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        const int32_t one[2] = {1, 1}, wli[2] = {1, 2}, det[2] = {3, 3};
+        const char *units[2] = {"V", "mV"};
+        put_i32s(l, "sourceIndex", one, what == LISTS_SHORT ? 1 : 2);
+        put_i32s(l, "detectorIndex", det, 2);
+        put_i32s(l, "wavelengthIndex", wli, 2);
+        put_i32s(l, "dataType", one, 2);
+        put_strs(l, "dataUnit", units, 2);
+        H5Gclose(l);
+    }
+    for (int k = 1; k <= (what == ML_COUNT                       ? 3
+                          : what == LISTS || what == LISTS_SHORT ? 0
+                                                                 : 2);
+         k++) {
         char mname[32];
         snprintf(mname, sizeof mname, "measurementList%d", k);
         hid_t m = H5Gcreate2(data, mname, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -440,6 +478,16 @@ TEST(built_valid)
     ASSERT_EQ_INT(imp.streams[2].info->modality, MC_MODALITY_OTHER);
     mc_import_free(&imp);
 
+    /* measurementLists (arrays) instead of measurementList<k> groups. */
+    import_ok(build("lists.snirf", LISTS), &imp);
+    ASSERT_EQ_INT(imp.n_streams, 2);
+    ASSERT_STR_EQ(imp.streams[0].info->name, "S1_D3_760nm");
+    ASSERT_STR_EQ(imp.streams[1].info->name, "S1_D3_850nm");
+    ASSERT_STR_EQ(imp.streams[0].info->channels[0].unit, "V");
+    ASSERT_STR_EQ(imp.streams[1].info->channels[0].unit, "mV");
+    ASSERT_NEAR_F(imp.streams[1].data[4], 9.5, 0);
+    mc_import_free(&imp);
+
     /* Irregular times stay irregular, one time per sample. */
     import_ok(build("irregular.snirf", IRREGULAR), &imp);
     ASSERT_NEAR_F(imp.streams[0].info->rate_hz, 0, 0);
@@ -464,6 +512,7 @@ TEST(malformed)
     expect_error(NO_VERSION, "not a SNIRF file: ");
     expect_error(SOFT_LINK, "/nirs/data1/time: missing");
     expect_error(NAN_TIME, "/nirs/data1/time: time 2 is not a usable number");
+    expect_error(LISTS_SHORT, "/nirs/data1/measurementLists/sourceIndex: expected 2 numbers");
 }
 
 /* A variable-length string whose heap object claims more bytes than the file has (libhdf5 would

@@ -219,7 +219,20 @@ static void build_data(script *s, hid_t nirs, const char *name)
     const hsize_t rows = (hsize_t)(5 + u8(s)) % 8, cols = (hsize_t)(2 + u8(s)) % 5;
     field_series(s, g, rows, cols);
     field_time(s, g, rows);
-    const uint8_t extra = u8(s) % 4; /* 0 as many lists as columns, 1 one more, 2 one less */
+    /* 0 as many lists as columns, 1 one more, 2 one less, 3 measurementLists arrays */
+    const uint8_t extra = u8(s) % 4;
+    if (extra == 3) {
+        hid_t l = H5Gcreate2(g, "measurementLists", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        const double ones[8] = {1, 1, 1, 1, 1, 1, 1, 1}, wl[8] = {1, 2, 1, 2, 1, 2, 1, 2};
+        const hsize_t n = (hsize_t)(cols + u8(s) % 3) % 5;
+        put_array(l, "sourceIndex", H5T_STD_I32LE, n, 0, ones, 0);
+        put_array(l, "detectorIndex", H5T_STD_I32LE, cols, 0, ones, 0);
+        put_array(l, "wavelengthIndex", H5T_STD_I32LE, cols, 0, wl, 0);
+        field_num(s, l, "dataType", 1); /* one value: right only for one column */
+        H5Gclose(l);
+        H5Gclose(g);
+        return;
+    }
     const hsize_t n_ml = extra == 1 ? cols + 1 : extra == 2 && cols > 0 ? cols - 1 : cols;
     const uint8_t processed = u8(s) & 1;
     for (hsize_t k = 0; k < n_ml; k++) {
