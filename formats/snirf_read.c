@@ -125,6 +125,20 @@ done:
 /* ---- streams ------------------------------------------------------------------------------- */
 
 /* A UCUM unit for the SNIRF dataUnit text (SI identifiers), or the text itself. */
+/* Adds a stream described by the file: a description mcirc cannot hold (a unit over 63 bytes,
+ * say) is the file's fault, so MC_EINVAL becomes MC_EFORMAT naming the group. */
+static mc_status add_stream(mc__snirf_ctx *c, const char *gpath, const mc_stream_info *info,
+                            int64_t start_ns, size_t *index)
+{
+    mc_diag local;
+    mc_status st = mc_import_add_stream(c->imp, info, start_ns, index, &local);
+    if (st == MC_EINVAL)
+        return mc__snirf_bad(c, MC_EFORMAT, gpath, "%s", local.message);
+    if (st != MC_OK && c->d)
+        *c->d = local;
+    return st;
+}
+
 static const char *ucum(const char *u)
 {
     static const char *const map[][2] = {
@@ -295,7 +309,7 @@ static mc_status add_channel_stream(mc__snirf_ctx *c, const char *gpath, const c
                            .driver = "snirf",
                            .n_attrs = n,
                            .attrs = attrs};
-    return mc_import_add_stream(c->imp, &info, tb->start_ns, index, c->d);
+    return add_stream(c, gpath, &info, tb->start_ns, index);
 }
 
 /* SNIRF 1.1's alternative to measurementList<k> groups: one group measurementLists of arrays
@@ -450,7 +464,7 @@ static mc_status read_aux(mc__snirf_ctx *c, hid_t nirs, const char *npath,
                                .driver = "snirf",
                                .n_attrs = n,
                                .attrs = attrs};
-        st = mc_import_add_stream(c->imp, &info, tb.start_ns, &stream[j], c->d);
+        st = add_stream(c, gpath, &info, tb.start_ns, &stream[j]);
     }
     if (st == MC_OK)
         st = read_columns(c, ds, path, rows, cols, stream, &tb);

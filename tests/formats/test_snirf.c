@@ -223,6 +223,7 @@ enum {
     AUX,
     LISTS,
     LISTS_SHORT,
+    LONG_UNIT,
 };
 
 /* A dataset of n ints or of n variable-length strings. */
@@ -371,6 +372,11 @@ static const char *build(const char *name, int what)
         put_num(m, "detectorIndex", itype, 1);
         put_num(m, "wavelengthIndex", itype, what == WL_INDEX && k == 2 ? 3 : k);
         put_num(m, "dataType", itype, 1);
+        if (what == LONG_UNIT)
+            put_str(
+                m, "dataUnit",
+                "a unit text of more than sixty-three bytes, which no stream can hold as a unit",
+                0);
         H5Gclose(m);
     }
     H5Gclose(data);
@@ -512,6 +518,7 @@ TEST(malformed)
     expect_error(NO_VERSION, "not a SNIRF file: ");
     expect_error(SOFT_LINK, "/nirs/data1/time: missing");
     expect_error(NAN_TIME, "/nirs/data1/time: time 2 is not a usable number");
+    expect_error(LONG_UNIT, "/nirs/data1: stream 'S1_D1_760nm': unit of channel 'intensity' is");
     expect_error(LISTS_SHORT, "/nirs/data1/measurementLists/sourceIndex: expected 2 numbers");
 }
 

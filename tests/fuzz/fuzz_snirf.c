@@ -422,8 +422,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mc_diag d;
     mc_diag_clear(&d);
     mc_status st = mc_snirf_read(image, size, "fuzz.snirf", &imp, &d);
-    if (st != MC_OK && st != MC_EFORMAT && st != MC_ENOMEM)
+    if (st != MC_OK && st != MC_EFORMAT && st != MC_ENOMEM) {
+        fprintf(stderr, "fuzz_snirf: %s: %s\n", mc_strerror(st), d.message);
         fail("undocumented status");
+    }
     if (!terminated(d.message, sizeof d.message) || (st != MC_OK && !d.message[0]))
         fail("diagnostic");
     if (getenv("MCIRC_FUZZ_VERBOSE"))
