@@ -339,8 +339,13 @@ mc_status mc__snirf_read_strs(mc__snirf_ctx *c, hid_t g, const char *gpath, cons
         if (!raw || mt < 0 || H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)
             st = mc__snirf_bad(c, MC_EFORMAT, path, "unreadable string of %zu bytes", len);
         else
-            for (size_t i = 0; i < n; i++)
-                snprintf(bufs + i * STR_CAP, STR_CAP, "%.*s", (int)len, raw + i * (len + 1));
+            for (size_t i = 0; i < n; i++) {
+                /* Space-padded strings (MATLAB, Fortran) lose their padding. */
+                char *b = bufs + i * STR_CAP;
+                size_t k = (size_t)snprintf(b, STR_CAP, "%.*s", (int)len, raw + i * (len + 1));
+                for (k = k < STR_CAP ? k : STR_CAP - 1; k > 0 && b[k - 1] == ' '; k--)
+                    b[k - 1] = '\0';
+            }
         if (mt >= 0)
             H5Tclose(mt);
         free(raw);

@@ -11,8 +11,12 @@ tests/formats/test_snirf.c with /usr/bin/python3 (h5py, numpy; MNE for the `mne`
 Exit 0 = pass, 1 = fail (the reason on stderr), 77 = skipped."""
 import sys
 
-import h5py
-import numpy as np
+try:
+    import h5py
+    import numpy as np
+except ImportError:
+    print("SKIP: h5py or numpy is not installed for this Python", file=sys.stderr)
+    sys.exit(77)
 
 
 def fail(msg):

@@ -248,17 +248,18 @@ static void put_strs(hid_t loc, const char *name, const char **v, hsize_t n)
     H5Tclose(t);
 }
 
+/* fixed: 0 variable length, 1 NUL-padded, 2 space-padded (as MATLAB writes). */
 static void put_str(hid_t loc, const char *name, const char *v, int fixed)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
     H5Tset_size(t, fixed ? strlen(v) + 3 : H5T_VARIABLE);
     if (fixed)
-        H5Tset_strpad(t, H5T_STR_NULLPAD);
+        H5Tset_strpad(t, fixed == 2 ? H5T_STR_SPACEPAD : H5T_STR_NULLPAD);
     hid_t sp = H5Screate(H5S_SCALAR);
     hid_t ds = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (fixed) {
         char buf[256] = {0};
-        snprintf(buf, sizeof buf, "%s", v);
+        snprintf(buf, sizeof buf, "%s%s", v, fixed == 2 ? "   " : "");
         H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
     } else {
         H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v);
@@ -384,7 +385,7 @@ static const char *build(const char *name, int what)
     if (what == NAME_NOT_STRING)
         put_num(stim, "name", H5T_STD_I32LE, 3);
     else
-        put_str(stim, "name", what == BAD_UTF8 ? "tap\xff\xfe" : "tap", fixed);
+        put_str(stim, "name", what == BAD_UTF8 ? "tap\xff\xfe" : "tap", fixed ? 2 : 0);
     hsize_t sd[2] = {1, 3};
     const double row[3] = {what == MS_UNIT ? 1200 : 1.2, 0, 2.5};
     put_f64(stim, "data", 2, sd, row);
