@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "formats/export.h"
 #include "formats/import.h"
 #include "formats/snirf.h"
 #include "tests/harness.h"
@@ -652,6 +653,31 @@ TEST(round_trip_kernel)
     assert_same(&a, &b);
     ASSERT_STR_EQ(mc_stream_info_get_attr(b.streams[0].info, "probe_wavelengths_nm"), "690 850");
     mc_import_free(&a);
+    mc_import_free(&b);
+}
+
+/* The way users go: mcirc import (SNIRF -> session file), then mcirc export (session -> SNIRF):
+ * the stream attributes kept in the session give back the same optodes and wavelengths. */
+TEST(session_round_trip)
+{
+    const char *src = mc_test_shared(NEURO);
+    mc_import a, s, b;
+    import_ok(src, &a);
+    const char *session = mc_test_tmp_path("neuro_session.h5");
+    write_session(&a, session);
+    mc_import_init(&s);
+    mc_export_opts o = mc_export_opts_default();
+    mc_diag d;
+    mc_status st = mc_export_load(session, &o, &s, &d);
+    if (st != MC_OK)
+        fprintf(stderr, "%s\n", d.message);
+    ASSERT_STATUS(st, MC_OK);
+    const char *out = mc_test_tmp_path("neuro_from_session.snirf");
+    write_ok(&s, out);
+    import_ok(out, &b);
+    assert_same(&a, &b);
+    mc_import_free(&a);
+    mc_import_free(&s);
     mc_import_free(&b);
 }
 
