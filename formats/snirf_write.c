@@ -6,6 +6,7 @@
 #include "formats/snirf.h"
 
 #include <hdf5.h>
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,6 +228,23 @@ static void classify(const mc_stream_info *info, size_t c, wchan *out)
     snprintf(out->label, sizeof out->label, "%s", l);
 }
 
+/* A stream name without its chromophore token (lower case): the key that pairs streams. */
+static void pair_key(const char *name, char key[MC_NAME_MAX + 1])
+{
+    static const char *const tokens[] = {"o2hb", "hbo", "hbr", "hhb"};
+    size_t n = 0;
+    for (; name[n] && n < MC_NAME_MAX; n++)
+        key[n] = (char)tolower((unsigned char)name[n]);
+    key[n] = '\0';
+    for (size_t t = 0; t < sizeof tokens / sizeof tokens[0]; t++) {
+        char *p = strstr(key, tokens[t]);
+        if (p) {
+            memmove(p, p + strlen(tokens[t]), strlen(p + strlen(tokens[t])) + 1);
+            return;
+        }
+    }
+}
+
 /* Every channel classified; data channels checked (regular, one rate, one grid). */
 static mc_status plan(writer *w)
 {
@@ -254,11 +272,19 @@ static mc_status plan(writer *w)
             n_data += ch->kind != KIND_AUX;
         }
     }
-    /* Only StO2-like NIRS channels: they fill data1 as processed data with their own label
-     * (valid SNIRF structure, a label outside the spec's list; MNE cannot read it). */
-    for (size_t k = 0; k < w->n_ch && n_data == 0; k++)
-        if (w->ch[k].other)
+    /* Only StO2-like NIRS channels: the regular ones at the rate of the first fill data1 as
+     * processed data with their own label (valid SNIRF structure, a label outside the spec's
+     * list; MNE cannot read it); the others stay aux. */
+    double other_rate = 0;
+    for (size_t k = 0; k < w->n_ch && n_data == 0; k++) {
+        const double r = rec->streams[w->ch[k].stream].info->rate_hz;
+        if (!w->ch[k].other || r <= 0)
+            continue;
+        if (other_rate == 0)
+            other_rate = r;
+        if (fabs(r - other_rate) <= 1e-9 * other_rate)
             w->ch[k].kind = KIND_HB;
+    }
     const mc_import_stream *first = NULL;
     int ids_ok = 1;
     for (size_t k = 0; k < w->n_ch; k++) {
@@ -291,19 +317,32 @@ static mc_status plan(writer *w)
                            "%s: no NIRS stream to put in /nirs/data1 (a SNIRF file needs one)",
                            w->path);
     /* Optodes: the files' own indices when every data channel has them, else one pair per
-     * stream. */
-    long pair = 0;
-    size_t last_stream = SIZE_MAX;
+     * stream, where streams whose names differ only by hbo/hbr share one (thenar_hbo and
+     * thenar_hbr: MNE wants both chromophores of a pair). */
+    if (!ids_ok)
+        for (size_t k = 0; k < w->n_ch; k++) {
+            wchan *ch = &w->ch[k];
+            if (ch->kind == KIND_AUX)
+                continue;
+            char key[MC_NAME_MAX + 1];
+            pair_key(rec->streams[ch->stream].info->name, key);
+            ch->src = 0;
+            for (size_t j = 0; j < k && !ch->src; j++) {
+                char other[MC_NAME_MAX + 1];
+                if (w->ch[j].kind == KIND_AUX)
+                    continue;
+                pair_key(rec->streams[w->ch[j].stream].info->name, other);
+                if (strcmp(key, other) == 0)
+                    ch->src = w->ch[j].src;
+            }
+            if (!ch->src)
+                ch->src = ++w->n_src;
+            ch->det = ch->src;
+        }
     for (size_t k = 0; k < w->n_ch; k++) {
         wchan *ch = &w->ch[k];
         if (ch->kind == KIND_AUX)
             continue;
-        if (!ids_ok) {
-            if (ch->stream != last_stream)
-                pair++;
-            last_stream = ch->stream;
-            ch->src = ch->det = pair;
-        }
         if (ch->src > w->n_src)
             w->n_src = ch->src;
         if (ch->det > w->n_det)

@@ -8,6 +8,7 @@ tests/formats/test_snirf.c with /usr/bin/python3 (h5py, numpy; MNE for the `mne`
   snirf_check.py written SNIRF           a file written by mc_snirf_write is SNIRF as h5py sees it
   snirf_check.py mne WRITTEN ORIGINAL    MNE's read_raw_snirf reads WRITTEN; its samples equal
                                          ORIGINAL's data1 in float32 (exit 77 without MNE)
+  snirf_check.py mne_reads WRITTEN N     MNE reads WRITTEN as N channels equal to its data1
 Exit 0 = pass, 1 = fail (the reason on stderr), 77 = skipped."""
 import sys
 
@@ -139,12 +140,29 @@ def check_mne(written, original):
         got.shape[0], got.shape[1], raw.info["sfreq"], len(raw.annotations), raw.info["meas_date"]))
 
 
+def check_mne_reads(written, n):
+    try:
+        import mne
+    except ImportError:
+        print("SKIP: MNE-Python is not installed", file=sys.stderr)
+        sys.exit(77)
+    raw = mne.io.read_raw_snirf(written, preload=True, verbose="error")
+    with h5py.File(written, "r") as f:
+        want = np.array(f["nirs/data1/dataTimeSeries"]).T
+    got = raw.get_data()
+    if got.shape[0] != n or not np.array_equal(got, want, equal_nan=True):
+        fail("MNE reads %s (%s), expected %d channels equal to data1" % (got.shape, raw.ch_names, n))
+    print("mne_reads: %s" % raw.ch_names)
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "session" and len(sys.argv) == 4:
         check_session(sys.argv[2], sys.argv[3])
     elif cmd == "written" and len(sys.argv) == 3:
         check_written(sys.argv[2])
+    elif cmd == "mne_reads" and len(sys.argv) == 4:
+        check_mne_reads(sys.argv[2], int(sys.argv[3]))
     elif cmd == "mne" and len(sys.argv) == 4:
         check_mne(sys.argv[2], sys.argv[3])
     else:

@@ -740,7 +740,7 @@ TEST(writer_choices_and_refusals)
     import_ok(out, &back);
     ASSERT_EQ_INT(back.n_streams, 4);
     ASSERT_STR_EQ(back.streams[0].info->name, "S1_D1_HbO");
-    ASSERT_STR_EQ(back.streams[1].info->name, "S2_D2_HbR");
+    ASSERT_STR_EQ(back.streams[1].info->name, "S1_D1_HbR"); /* thenar_hbo/hbr: one pair */
     ASSERT_STR_EQ(back.streams[0].info->channels[0].unit, "umol/L");
     ASSERT_EQ_INT(back.streams[0].n_frames, 4); /* padded to the common grid */
     ASSERT_TRUE(isnan(back.streams[0].data[0]));
@@ -754,6 +754,9 @@ TEST(writer_choices_and_refusals)
     ASSERT_STR_EQ(back.events[0].text, "occlusion_start");
     ASSERT_EQ_INT(back.start_unix_ns + back.events[0].t_ns, imp.start_unix_ns + 250000000);
     mc_import_free(&back);
+    char args[4096];
+    snprintf(args, sizeof args, "mne_reads %s 2", out); /* the HbO/HbR pair, nothing else */
+    python_check(args);
 
     /* Refusals name the stream. */
     mc_diag d;
