@@ -65,8 +65,9 @@ MC_NODISCARD mc_status mc_snirf_import(const char *path, mc_import *out, mc_diag
  *    HbO/HbR and dOD, so such a file keeps the data but MNE cannot open it).
  *  - Probe: wavelengths from the channels (or the attribute probe_wavelengths_nm, else 760 and
  *    850 nm as placeholders); source/detector indices from the stream attributes when every
- *    data channel has them, else one new pair per stream; positions are PLACEHOLDERS on a 30 mm
- *    grid (2D and 3D, LengthUnit mm) since mcirc does not know optode positions.
+ *    data channel has them, else one new pair per stream (streams whose names differ only by
+ *    hbo/hbr share one); positions are PLACEHOLDERS on a 30 mm grid (2D and 3D, LengthUnit mm)
+ *    since mcirc does not know optode positions.
  *  - Events: kind "stim" become stim groups by name (the "(duration D s)" suffix restored);
  *    other events become groups named after their kind (and text), duration 0, amplitude =
  *    value or 1 when NaN.
