@@ -27,8 +27,9 @@ typedef struct mc__snirf_ctx {
     const char *src; /* file name for diagnostics */
     mc_import *imp;
     mc_diag *d;
-    double t_scale; /* seconds per unit of the current /nirs group's TimeUnit */
-    double wl[64];  /* probe wavelengths of the current /nirs group, nm */
+    double t_scale;        /* seconds per unit of the current /nirs group's TimeUnit */
+    double group_offset_s; /* start of the current /nirs group after the first one's, s */
+    double wl[64];         /* probe wavelengths of the current /nirs group, nm */
     size_t n_wl;
     char wl_text[STR_CAP]; /* the same as text, for the stream attribute */
     char manufacturer[STR_CAP];

@@ -74,7 +74,7 @@ static mc_status read_time(mc__snirf_ctx *c, hid_t g, const char *gpath, uint64_
         goto done;
     }
     for (uint64_t i = 0; i < m; i++) {
-        t[i] = t[i] * c->t_scale + offset_s;
+        t[i] = t[i] * c->t_scale + offset_s + c->group_offset_s;
         if (!isfinite(t[i]) || fabs(t[i]) >= 9.2e9) {
             st = mc__snirf_bad(c, MC_EFORMAT, path, "time %llu is not a usable number",
                                (unsigned long long)i);
@@ -82,7 +82,7 @@ static mc_status read_time(mc__snirf_ctx *c, hid_t g, const char *gpath, uint64_
         }
     }
     if (m != n) { /* start, step */
-        const double step = t[1] - offset_s;
+        const double step = t[1] - offset_s - c->group_offset_s;
         if (!(step >= 1e-9) || to_ns(t[0], &tb->start_ns) < 0) {
             st = mc__snirf_bad(c, MC_EFORMAT, path, "impossible step %g s", step);
             goto done;
@@ -525,7 +525,7 @@ static mc_status read_stim(mc__snirf_ctx *c, hid_t nirs, const char *npath,
     }
     for (uint64_t i = 0; i < rows && st == MC_OK; i++) {
         const double *row = v + i * cols;
-        const double onset = row[0] * c->t_scale, dur = row[1] * c->t_scale;
+        const double onset = row[0] * c->t_scale + c->group_offset_s, dur = row[1] * c->t_scale;
         mc_event ev;
         memset(&ev, 0, sizeof ev);
         if (to_ns(onset, &ev.t_ns) < 0 || !isfinite(dur)) {
@@ -622,6 +622,7 @@ static mc_status read_meta(mc__snirf_ctx *c, hid_t nirs, const char *npath, int 
     char gpath[PATH_CAP];
     mc__snirf_join(gpath, npath, "metaDataTags");
     c->t_scale = 1;
+    c->group_offset_s = 0;
     c->manufacturer[0] = '\0';
     if (!mc__snirf_hard_link(nirs, "metaDataTags"))
         return MC_OK; /* required by the spec, but its absence loses only the start time */
@@ -654,9 +655,15 @@ static mc_status read_meta(mc__snirf_ctx *c, hid_t nirs, const char *npath, int 
         }
         c->t_scale = units[i].scale;
     }
+    /* The first group's date is the recording's start; a later group (another run) whose date
+     * is known is placed at its own start on that timeline. */
     int64_t ns;
-    if (first && has_date && has_time && parse_start(date, tm, &ns) == 0)
+    const int dated = has_date && has_time && parse_start(date, tm, &ns) == 0;
+    c->group_offset_s = 0;
+    if (first && dated)
         c->imp->start_unix_ns = ns;
+    else if (dated && c->imp->start_unix_ns != MC_IMPORT_NO_TIME)
+        c->group_offset_s = (double)(ns - c->imp->start_unix_ns) * 1e-9;
 done:
     H5Gclose(g);
     return st;

@@ -225,6 +225,7 @@ enum {
     LISTS,
     LISTS_SHORT,
     LONG_UNIT,
+    TWO_RUNS,
 };
 
 /* A dataset of n ints or of n variable-length strings. */
@@ -403,6 +404,13 @@ static const char *build(const char *name, int what)
         H5Gclose(aux);
     }
     H5Gclose(nirs);
+    if (what == TWO_RUNS) { /* /nirs2: the same run, one minute later */
+        H5Ocopy(f, "nirs", f, "nirs2", H5P_DEFAULT, H5P_DEFAULT);
+        H5Ldelete(f, "nirs2/metaDataTags/MeasurementTime", H5P_DEFAULT);
+        hid_t meta2 = H5Gopen2(f, "nirs2/metaDataTags", H5P_DEFAULT);
+        put_str(meta2, "MeasurementTime", "10:21:30.25+01:00", 0);
+        H5Gclose(meta2);
+    }
     H5Fclose(f);
     return path;
 }
@@ -484,6 +492,15 @@ TEST(built_valid)
     ASSERT_STR_EQ(imp.streams[2].info->channels[0].unit, "%");
     ASSERT_EQ_INT(imp.streams[2].start_ns, 1500000000);
     ASSERT_EQ_INT(imp.streams[2].info->modality, MC_MODALITY_OTHER);
+    mc_import_free(&imp);
+
+    /* Two /nirs groups: the second placed at its own MeasurementTime, names made unique. */
+    import_ok(build("runs.snirf", TWO_RUNS), &imp);
+    ASSERT_EQ_INT(imp.n_streams, 4);
+    ASSERT_STR_EQ(imp.streams[2].info->name, "S1_D1_760nm_2");
+    ASSERT_EQ_INT(imp.streams[2].start_ns, 61000000000LL);
+    ASSERT_EQ_INT(imp.n_events, 2);
+    ASSERT_EQ_INT(imp.events[1].t_ns, 61200000000LL);
     mc_import_free(&imp);
 
     /* measurementLists (arrays) instead of measurementList<k> groups. */
