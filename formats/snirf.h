@@ -12,7 +12,8 @@
  * step). /nirs{i}/aux{k} become streams (one per column), /nirs{i}/stim{k} rows become events of
  * kind "stim" whose text is the stim name, followed by " (duration D s)" when D is not 0, and
  * whose value is the amplitude. MeasurementDate + MeasurementTime give start_unix_ns (UTC when
- * the time has no zone); a later /nirs{i} group with its own date is placed at its start. SubjectID and every other metaDataTag are never copied (privacy).
+ * the time has no zone); a later /nirs{i} group with its own date is placed at its start.
+ * SubjectID and every other metaDataTag are never copied (privacy).
  * Channels are described by measurementList<k> groups or by SNIRF 1.1's measurementLists arrays.
  * Both fixed- and variable-length strings and integer or float index fields are accepted. Only
  * hard links are followed; datasets with external storage or a virtual layout are refused, and a
