@@ -15,6 +15,7 @@
 #include "formats/labchart.h"
 #include "formats/masimo.h"
 #include "formats/nirx.h"
+#include "formats/snirf.h"
 #include "formats/vital.h"
 #include "formats/wfdb.h"
 #include "formats/xlsx.h"
@@ -36,6 +37,7 @@ PLAIN_READER(mc_masimo_import)
 PLAIN_READER(mc_labchart_import)
 PLAIN_READER(mc_nirx_import)
 PLAIN_READER(mc_xlsx_import)
+PLAIN_READER(mc_snirf_import)
 
 /* The delimited-text reader: the preset the content shows (or the defaults), then the mapping
  * file's [text] settings over it. */
@@ -77,6 +79,8 @@ AUDIO_WRITER(flac16, MC_AUDIO_FLAC16)
 static const mc_import_format imports[] = {
     {"edf", "EDF, EDF+ (C and D, annotations as events) and BDF", mc_edf_detect,
      mc_edf_import_entry},
+    {"snirf", "SNIRF (HDF5) NIRS: raw and processed channels, aux, stims as events",
+     mc_snirf_detect, mc_snirf_import_entry},
     {"wfdb", "PhysioNet WFDB record (.hea; formats 8-311, FLAC 508-524, multi-segment)",
      mc_wfdb_detect, mc_wfdb_import_entry},
     {"audio", "WAV, W64, RF64, CAF, AIFF, FLAC through libsndfile (calibrate with --map)",
@@ -107,6 +111,8 @@ static const mc_export_format exports[] = {
      mc_edf_write},
     {"wfdb", ".hea", "WFDB record, format 16 (.hea + .dat), samples per frame for mixed rates",
      mc_wfdb_write},
+    {"snirf", ".snirf", "SNIRF 1.0 of the NIRS streams (read by MNE), events as stims",
+     mc_snirf_write},
     {"wav", ".wav", "WAV float32, values exact; names, units, scales in its comment", audio_wav},
     {"wav16", ".wav", "WAV 16-bit, each channel scaled over its range (scale in the comment)",
      audio_wav16},

@@ -37,6 +37,8 @@ max_len() {
 # only where fuzzing needs it.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}halt_on_error=1:detect_leaks=1:allocator_may_return_null=1"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:print_stacktrace=1"
+# libhdf5 1.10.8 leaks on some corrupt object headers (its own allocations: lsan_hdf5.supp).
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$here/lsan_hdf5.supp"
 
 # Temporary HDF5 files (h5_reader) go to memory when possible: fsync there costs nothing.
 scratch=

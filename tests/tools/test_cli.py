@@ -557,6 +557,17 @@ def test_export_import_round_trips():
             rates = {float(g.attrs["rate_hz"]) for g in f["streams"].values()}
         check(rates == {250.0}, f"{fmt}: rates {rates}")
     expect_user_error(["export", src, "--to", "flac", "-o", path("rt_flac.flac")], "exists")
+    # SNIRF holds NIRS streams: an StO2 stream comes back exactly; a PPG stream is refused.
+    nsrc = path("rt_nirs.h5")
+    sim(nsrc, 30, "nirs_thenar=nirs,rate=2")
+    rc, o, e = run("export", nsrc, "--to", "snirf", "-o", path("rt.snirf"))
+    check(rc == 0, f"export snirf: {e}")
+    rc, o, e = run("import", path("rt.snirf"), "-o", path("rt_snirf.h5"), *SIM_BASE)
+    check(rc == 0, f"import snirf: {e}")
+    with h5py.File(nsrc, "r") as a, h5py.File(path("rt_snirf.h5"), "r") as b:
+        want = a["streams/nirs_thenar/data"][:, 0]
+        got = [g["data"][:, 0] for g in b["streams"].values()]
+        check(len(got) == 1 and np.array_equal(got[0], want), "SNIRF round trip not exact")
 
 
 def test_import_errors():

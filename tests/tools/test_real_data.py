@@ -335,6 +335,47 @@ def test_import_text_exports():
     check(len(events) > 30, "Oxysoft events (occlusions) missing")
 
 
+def test_import_snirf():
+    """SNIRF: neuro_run01 (CW intensities at 690/830 nm, 8000 samples at about 20 Hz, aux, stims)
+    and the Kernel Flow file (HbO/HbR, 14 time points, fixed-length strings); values equal to h5py
+    reading the same datasets; SubjectID never copied. Our SNIRF export of it is read by MNE."""
+    import h5py
+    src = data_path("nirs/snirf/neuro_run01.snirf")
+    out = mcirc_import("nirs/snirf/neuro_run01.snirf")
+    st, root, events = streams_of(out)
+    nirs = {k: v for k, v in st.items() if v[2]["modality"] == "nirs"}
+    check(len(nirs) == 18, f"{len(nirs)} NIRS streams, expected 18")
+    check(all(v[0].shape[0] == 8000 and abs(v[1] - 20.03) < 0.05 for v in nirs.values()), "rates")
+    check(len(events) > 0, "stims not imported")
+    with h5py.File(src, "r") as f:
+        raw = f["nirs/data1/dataTimeSeries"][:].astype(np.float32)
+    got = np.stack([v[0][:, 0] for v in nirs.values()], axis=1)
+    for c in range(raw.shape[1]):
+        check(any(np.array_equal(raw[:, c], got[:, k]) for k in range(got.shape[1])),
+              f"channel {c} of dataTimeSeries not found among the streams")
+    st, _, _ = streams_of(mcirc_import("nirs/snirf/kernel_flow50_hb.snirf"))
+    check(len(st) == 360 and all(v[0].shape[0] == 14 for v in st.values()), "Kernel 360 x 14")
+    with h5py.File(data_path("nirs/snirf/kernel_flow50_hb.snirf"), "r") as f:
+        sid = f["nirs/metaDataTags/SubjectID"][()]
+    sid = (sid[0] if hasattr(sid, "shape") and sid.shape else sid)
+    sid = sid.decode() if isinstance(sid, bytes) else str(sid)
+    sid = sid.strip("\x00 ")
+    blob = open(os.path.join(TMP, "kernel_flow50_hb.snirf.h5"), "rb").read()
+    check(len(sid) < 3 or sid.encode() not in blob, f"SubjectID {sid!r} copied")
+    # Export back to SNIRF; MNE reads it.
+    snirf = os.path.join(TMP, "neuro_back.snirf")
+    p = subprocess.run([MCIRC, "export", out, "--to", "snirf", "-o", snirf], capture_output=True,
+                       text=True, timeout=600)
+    check(p.returncode == 0, f"export snirf: {p.stderr}")
+    try:
+        import mne
+    except ImportError:
+        print("MNE absent: the MNE reading of the exported SNIRF is skipped")
+        return
+    r = mne.io.read_raw_snirf(snirf, verbose=False)
+    check(len(r.ch_names) == 18 and r.n_times == 8000, f"MNE: {len(r.ch_names)} x {r.n_times}")
+
+
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else None
     tests = {k[5:]: v for k, v in globals().items() if k.startswith("test_")}
