@@ -22,7 +22,8 @@ typedef struct edf_signal {
     char text_pmin[9], text_pmax[9], text_dmin[9], text_dmax[9];
     double pmin, pmax;
     int64_t dmin, dmax;
-    int64_t spr;       /* samples per record */
+    double k;    /* ordinary signals: (pmax - pmin) / (dmax - dmin), physical units per step */
+    int64_t spr; /* samples per record */
     size_t rec_offset; /* bytes from a record's start to this signal's samples */
     int annotations;
     size_t stream;
@@ -362,6 +363,7 @@ static mc_status add_streams(edf_reader *r, mc_import *out, int64_t start_ns)
                         "signal %zu (%s): physical range %g to %g cannot scale digital %lld to "
                         "%lld",
                         i + 1, s->label, s->pmin, s->pmax, (long long)s->dmin, (long long)s->dmax);
+        s->k = (s->pmax - s->pmin) / (double)(s->dmax - s->dmin);
         const mc_channel_info ch = {.name = name,
                                     .unit = ucum_unit(s->unit),
                                     .scale_gain = gain,
@@ -396,11 +398,12 @@ static inline int32_t sample16(const uint8_t *p, size_t j)
     return (int16_t)(uint16_t)((uint32_t)p[2 * j] | (uint32_t)p[2 * j + 1] << 8);
 }
 
+/* Flipping the sign bit and subtracting its weight sign-extends without a branch. */
 static inline int32_t sample24(const uint8_t *p, size_t j)
 {
     const uint8_t *q = p + 3 * j;
-    const int32_t v = (int32_t)((uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16);
-    return v & 0x800000 ? v - 0x1000000 : v;
+    const uint32_t u = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16;
+    return (int32_t)(u ^ 0x800000) - 0x800000;
 }
 
 /* EDF samples are decoded BLOCK at a time: a fixed count lets the compiler turn the block into
@@ -461,29 +464,35 @@ static size_t skip_value(const uint8_t *p, int bdf, size_t j, size_t n, int64_t 
     return j;
 }
 
-/* Samples [j0, j0 + n) at p in physical units into out[0 .. n): the header's formula
- * (d - dmin) * k + pmin with k = (pmax - pmin) / (dmax - dmin), in double, rounded once to float.
- * It is the expression the reader has always evaluated, operation for operation, so every value
- * keeps its bits; only the loop around it changed. */
+/* A digital value in physical units: the header's formula (d - dmin) * k + pmin with
+ * k = (pmax - pmin) / (dmax - dmin), in double, rounded once to float. It is the expression the
+ * reader has always evaluated, operation for operation, so every value keeps its bits. */
+static inline float physical(int32_t d, double dmin, double k, double pmin)
+{
+    return (float)(((double)d - dmin) * k + pmin);
+}
+
+/* Samples [j0, j0 + n) at p in physical units into out[0 .. n). */
 static void decode(const uint8_t *p, int bdf, size_t j0, size_t n, const edf_signal *s,
                    float *restrict out)
 {
-    const double k = (s->pmax - s->pmin) / (double)(s->dmax - s->dmin);
-    const double dmin = (double)s->dmin, pmin = s->pmin;
+    const double k = s->k, dmin = (double)s->dmin, pmin = s->pmin;
     size_t j = 0;
     if (bdf) {
+        /* Blocks do not pay here: the 3-byte values are assembled one by one, and the stores
+         * of a block would only be read back into vector registers. */
         for (; j < n; j++)
-            out[j] = (float)(((double)sample24(p, j0 + j) - dmin) * k + pmin);
+            out[j] = physical(sample24(p, j0 + j), dmin, k, pmin);
         return;
     }
     for (; j + BLOCK <= n; j += BLOCK) {
-        int16_t b[BLOCK];
-        block16(p, j0 + j, b);
+        int16_t v[BLOCK];
+        block16(p, j0 + j, v);
         for (size_t i = 0; i < BLOCK; i++)
-            out[j + i] = (float)(((double)b[i] - dmin) * k + pmin);
+            out[j + i] = physical(v[i], dmin, k, pmin);
     }
     for (; j < n; j++)
-        out[j] = (float)(((double)sample16(p, j0 + j) - dmin) * k + pmin);
+        out[j] = physical(sample16(p, j0 + j), dmin, k, pmin);
 }
 
 /* One record's samples of an ordinary signal, in physical units, decoded straight into its stream
