@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* tests/formats/test_edf.c: the EDF/EDF+/BDF reader (formats/edf.h): the shared chtypes_edf.edf
  * against its documented facts and independent readings (numpy over the header, MNE-Python),
- * crafted EDF+D, BDF, fractional-duration and annotation-only files, malformed headers, records
- * and TALs, the import's memory bound, and every prefix of crafted files at a guard page. */
+ * crafted EDF+D, BDF, fractional-duration and annotation-only files, values bit for bit and
+ * mcirc's missing runs, malformed headers, records and TALs, the import's memory bound, and every
+ * prefix of crafted files at a guard page. */
 #include "formats/export.h"
 #include "tests/formats/edf_testutil.h"
 #include "tests/guard.h"
@@ -215,6 +216,119 @@ TEST(bdf_24bit)
     f.n -= 2;
     ASSERT_STATUS(read_into(&f, &imp, &d), MC_EFORMAT);
     ASSERT_TRUE(strstr(d.message, "truncated") != NULL);
+    mc_import_free(&imp);
+    free(f.b);
+}
+
+/* The bits of a float, so that two values compare exactly and a failure prints both. */
+static uint32_t float_bits(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+TEST(values_bit_exact)
+{
+    /* Every sample, EDF and BDF, through record and block boundaries (13 samples per record is
+     * one vector block and a tail, 16 two whole blocks), equals the documented formula evaluated
+     * as (d - dmin) * k + pmin with k = (pmax - pmin) / (dmax - dmin) in double, then rounded
+     * once to float: bit for bit. */
+    for (int bdf = 0; bdf < 2; bdf++) {
+        const char *dmin = bdf ? "-8388608" : "-32768", *dmax = bdf ? "8388607" : "32767";
+        const tsig s[] = {{"A", "uV", "-3276.8", "3276.7", dmin, dmax, "13"},
+                          {"B", "mmHg", "-0.125", "1E3", "-2000", "30000", "16"}};
+        tfile f = {0};
+        put_header(&f, bdf, "", "01.02.03", "04.05.06", "", "3", "1", 2, s);
+        const int32_t lo[2] = {bdf ? -8388608 : -32768, -2000};
+        const int32_t hi[2] = {bdf ? 8388607 : 32767, 30000};
+        const int spr[2] = {13, 16};
+        int32_t v[3][29];
+        uint32_t seed = 12345;
+        for (int r = 0; r < 3; r++) {
+            int j = 0;
+            for (int i = 0; i < 2; i++) {
+                for (int m = 0; m < spr[i]; m++, j++) {
+                    seed = seed * 1103515245u + 12345u;
+                    const int64_t span = (int64_t)hi[i] - lo[i] + 1;
+                    v[r][j] = m == 0 ? lo[i] : m == 1 ? hi[i] : (int32_t)(lo[i] + seed % span);
+                    if (bdf)
+                        put_i24(&f, v[r][j]);
+                    else
+                        put_i16(&f, v[r][j]);
+                }
+            }
+        }
+        mc_import imp;
+        mc_diag d;
+        ASSERT_STATUS(read_into(&f, &imp, &d), MC_OK);
+        ASSERT_EQ_INT(imp.n_streams, 2);
+        const double pmin[2] = {-3276.8, -0.125}, pmax[2] = {3276.7, 1e3};
+        for (int i = 0; i < 2; i++) {
+            const mc_import_stream *x = &imp.streams[i];
+            ASSERT_EQ_INT(x->n_frames, 3 * spr[i]);
+            const double k = (pmax[i] - pmin[i]) / (double)((int64_t)hi[i] - lo[i]);
+            for (int r = 0; r < 3; r++) {
+                for (int m = 0; m < spr[i]; m++) {
+                    const int32_t dv = v[r][(i ? spr[0] : 0) + m];
+                    const float want = (float)(((double)dv - (double)lo[i]) * k + pmin[i]);
+                    ASSERT_EQ_INT(float_bits(x->data[r * spr[i] + m]), float_bits(want));
+                }
+            }
+        }
+        mc_import_free(&imp);
+        free(f.b);
+    }
+}
+
+TEST(mcirc_missing_runs)
+{
+    /* A file written by mcirc (technician "mcirc"): runs of the digital minimum at a record's
+     * start, across a vector block, across a record boundary and at the end of a record become
+     * gaps "edf missing"; the run that ends the file is dropped. 20 samples per record:
+     *   record 0: missing 0-2, 8-9, 18-19; record 1: missing 0-9; record 2: missing 19;
+     *   record 3: missing 15-19 (the writer's padding). */
+    const tsig s[] = {{"A", "mV", "-100", "100", "-32768", "32767", "20"},
+                      {"EDF Annotations", "", "-1", "1", "-32768", "32767", "8"}};
+    tfile f = {0};
+    put_header(&f, 0, "Startdate 01-JAN-2020 X mcirc X", "01.01.20", "00.00.00", "EDF+C", "4", "1",
+               2, s);
+    float want[80];
+    size_t n_want = 0, pending = 0;
+    for (int r = 0; r < 4; r++) {
+        for (int j = 0; j < 20; j++) {
+            const int missing = (r == 0 && (j < 3 || (j >= 8 && j < 10) || j >= 18)) ||
+                                (r == 1 && j < 10) || (r == 2 && j == 19) || (r == 3 && j >= 15);
+            const int v = missing ? -32768 : r * 1000 + j * 37 - 900;
+            put_i16(&f, v);
+            if (missing) {
+                pending++;
+                continue;
+            }
+            for (; pending > 0; pending--)
+                want[n_want++] = NAN;
+            want[n_want++] = (float)(((double)v + 32768.0) * (200.0 / 65535.0) - 100.0);
+        }
+        char tal[16];
+        const int n = snprintf(tal, sizeof tal, "+%d\x14\x14", r);
+        put_annotations(&f, tal, (size_t)n + 1, 16);
+    }
+    mc_import imp;
+    mc_diag d;
+    ASSERT_STATUS(read_into(&f, &imp, &d), MC_OK);
+    ASSERT_EQ_INT(imp.n_streams, 1);
+    const mc_import_stream *x = &imp.streams[0];
+    ASSERT_EQ_INT(x->n_frames, 75);
+    ASSERT_EQ_INT(n_want, 75);
+    for (size_t i = 0; i < n_want; i++)
+        ASSERT_EQ_INT(float_bits(x->data[i]), float_bits(want[i]));
+    const int64_t gaps[4][2] = {{0, 3}, {8, 2}, {18, 12}, {59, 1}};
+    ASSERT_EQ_INT(x->n_gaps, 4);
+    for (size_t g = 0; g < 4; g++) {
+        ASSERT_EQ_INT(x->gaps[g].first_index, gaps[g][0]);
+        ASSERT_EQ_INT(x->gaps[g].n_missing, gaps[g][1]);
+        ASSERT_STR_EQ(x->gaps[g].reason, "edf missing");
+    }
     mc_import_free(&imp);
     free(f.b);
 }
