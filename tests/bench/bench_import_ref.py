@@ -54,8 +54,9 @@ def read_edf(path):
 def read_snirf(path):
     import h5py
     with h5py.File(path, "r") as f:
-        return [f[k + "/dataTimeSeries"][:].astype("float32") for k in f["nirs"].keys()
-                if k.startswith("data")]
+        nirs = f["nirs"]
+        return [nirs[k]["dataTimeSeries"][:].astype("float32") for k in nirs.keys()
+                if k.startswith("data") or k.startswith("aux")]
 
 
 def main():
