@@ -61,8 +61,9 @@ mc_delim_options mc_delim_options_default(void);
 
 /** Set one option by key and text value, as a mapping file gives them (`key = value`).
  *  Keys and values:
- *    delimiter   = , | ; | tab | space | auto          (also the character itself)
- *    decimal     = . | , | auto
+ *    delimiter   = comma | semicolon | tab | space | auto   (or the character itself; in a
+ *                  mapping file a ';' after a space starts a comment: write `semicolon`)
+ *    decimal     = point | comma | auto                  (or . ,)
  *    header_row  = <line, 1-based> | auto | none
  *    group_row   = <line, 1-based> | above | none
  *    skip_rows   = <number of lines, 0..1000000>

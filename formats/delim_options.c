@@ -86,24 +86,25 @@ mc_status mc_delim_options_set(mc_delim_options *o, const char *key, const char 
         static const struct {
             const char *text;
             char c;
-        } table[] = {{",", ','}, {";", ';'},     {"\t", '\t'}, {"tab", '\t'},
-                     {" ", ' '}, {"space", ' '}, {"auto", 0}};
+        } table[] = {{",", ','},         {"comma", ','}, {";", ';'},
+                     {"semicolon", ';'}, {"\t", '\t'},   {"tab", '\t'},
+                     {" ", ' '},         {"space", ' '}, {"auto", 0}};
         for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
             if (strcasecmp(value, table[i].text) == 0) {
                 o->delimiter = table[i].c;
                 return MC_OK;
             }
-        return bad_value(d, key, value, "one of , ; tab space auto");
+        return bad_value(d, key, value, "one of comma (,) semicolon (;) tab space auto");
     }
     if (strcmp(key, "decimal") == 0) {
-        if (strcmp(value, ".") == 0)
+        if (strcmp(value, ".") == 0 || strcasecmp(value, "point") == 0)
             o->decimal_comma = 0;
-        else if (strcmp(value, ",") == 0)
+        else if (strcmp(value, ",") == 0 || strcasecmp(value, "comma") == 0)
             o->decimal_comma = 1;
         else if (strcasecmp(value, "auto") == 0)
             o->decimal_comma = -1;
         else
-            return bad_value(d, key, value, "one of . , auto");
+            return bad_value(d, key, value, "one of point (.) comma (,) auto");
         return MC_OK;
     }
     if (strcmp(key, "header_row") == 0 || strcmp(key, "group_row") == 0 ||

@@ -570,6 +570,46 @@ def test_export_import_round_trips():
         check(len(got) == 1 and np.array_equal(got[0], want), "SNIRF round trip not exact")
 
 
+def test_import_map_and_text_settings():
+    """A semicolon-separated table with decimal commas, read through [text] settings of a mapping
+    file that also renames, calibrates (gain, offset: values and recorded scale), sets modality,
+    unit and site, and skips a column; the session file has exactly that (h5py)."""
+    table = path("monitor.txt")
+    with open(table, "w") as f:
+        f.write("Export of bed 4\n")
+        f.write("Zeit;Pleth;Temp;Code\n")
+        for i in range(50):
+            f.write(f"{i * 0.04:.2f}".replace(".", ",") + f";{1000 + i};36,{i % 10};7\n")
+    mapping = path("monitor.map")
+    with open(mapping, "w") as f:
+        f.write("[text]\ndelimiter = semicolon\ndecimal = ,\nheader_row = 2\ntime_column = 1\n"
+                "time_format = seconds\nrate_hz = 25\n"
+                "[channel.pleth]\nstream = ppg_finger\nmodality = ppg\nunit = a.u.\n"
+                "site = finger\ngain = 0.5\noffset = -10\n"
+                "[channel.code]\nskip = yes\n"
+                "[channel.spo2]\nmodality = ppg\n")
+    out = path("monitor.h5")
+    rc, o, e = run("import", table, "--format", "csv", "--map", mapping, "-o", out, *SIM_BASE)
+    check(rc == 0, f"import with map: {e}")
+    with h5py.File(out, "r") as f:
+        names = sorted(f["streams"].keys())
+        check(names == ["Temp", "ppg_finger"], f"streams {names}")
+        g = f["streams/ppg_finger"]
+        x = g["data"][:, 0]
+        check(np.allclose(x, 0.5 * (1000 + np.arange(50)) - 10), "calibration not applied")
+        check(g.attrs["modality"] == "ppg" and g.attrs["site"] == "finger", "modality/site")
+        check(float(g.attrs["rate_hz"]) == 25, f"rate {g.attrs['rate_hz']}")
+        sg, so = g.attrs["scale_gain"][0], g.attrs["scale_offset"][0]
+        check(abs((1000 - so) / sg - 490) < 1e-9, "recorded scale does not map codes to values")
+        t = f["streams/Temp/data"][:, 0]
+        check(abs(t[3] - 36.3) < 1e-5, f"decimal comma: {t[3]}")
+    # One map for a cohort: the unused [channel.spo2] is allowed; a bad [text] key is refused.
+    with open(mapping, "a") as f:
+        f.write("[text]\nflavour = strong\n")
+    expect_user_error(["import", table, "--format", "csv", "--map", mapping, "-o",
+                       path("monitor2.h5"), *SIM_BASE], "flavour")
+
+
 def test_import_errors():
     """import refuses what it cannot read with one line, and never writes over a file."""
     junk = path("junk.bin")
