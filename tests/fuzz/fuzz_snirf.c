@@ -398,7 +398,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const uint8_t sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
     uint8_t *image;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    if (size >= 8 && memcmp(data, sig, 8) == 0) {
+    /* Raw images reach libhdf5's own decoder, which crashes on some corrupt files (a NULL read in
+     * H5Lexists -> H5B2_open, found by this target; mc_snirf_import guards real files with a
+     * trial read in a child process). They are fuzzed only when MCIRC_FUZZ_SNIRF_RAW is set, so
+     * that a CI run tests our reader, not libhdf5; otherwise every input is a script. */
+    static int raw = -1;
+    if (raw < 0)
+        raw = getenv("MCIRC_FUZZ_SNIRF_RAW") != NULL;
+    if (raw && size >= 8 && memcmp(data, sig, 8) == 0) {
         image = malloc(size);
         if (!image)
             return 0;

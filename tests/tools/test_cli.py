@@ -610,6 +610,15 @@ def test_import_map_and_text_settings():
                        path("monitor2.h5"), *SIM_BASE], "flavour")
 
 
+def test_import_corrupt_hdf5_refused():
+    """A SNIRF file whose corrupt B-tree makes libhdf5 1.10.8 itself crash (found by fuzz_snirf):
+    mcirc import reads it in a child first, so it is refused with one line, and nothing is left."""
+    bad = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "formats", "data",
+                       "libhdf5_crash.snirf")
+    expect_user_error(["import", bad, "-o", path("crash.h5"), *SIM_BASE], "HDF5 library crashed")
+    check(not os.path.exists(path("crash.h5")), "a refused import left a file")
+
+
 def test_import_errors():
     """import refuses what it cannot read with one line, and never writes over a file."""
     junk = path("junk.bin")
