@@ -6,6 +6,7 @@
 #define MC_TESTS_OSC_RECEIVER_H
 
 #include <lo/lo.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,7 +14,10 @@
 #include <string.h>
 #include <time.h>
 
-enum { RX_MAX = 20000, RX_ARGS = 8 };
+#ifndef RX_MAX
+#define RX_MAX 20000 /* messages recorded; a user may define more before the include */
+#endif
+enum { RX_ARGS = 8 };
 
 typedef struct rx_msg {
     char path[128];
@@ -88,11 +92,17 @@ static int rx_handler(const char *path, const char *types, lo_arg **argv, int ar
         snprintf(m->path, sizeof m->path, "%s", path);
         snprintf(m->types, sizeof m->types, "%s", types);
         m->argc = argc;
+        /* liblo's lo_arg pointers are only 4-byte aligned while the union needs 8: reading a
+           member is undefined behaviour (UBSan says so); copy the bytes instead. */
         for (int k = 0; k < argc && k < RX_ARGS; k++) {
-            m->f[k] = types[k] == 'f' ? argv[k]->f : (float)NAN;
-            m->i[k] = types[k] == 'i' ? argv[k]->i : 0;
+            const void *a = argv[k];
+            m->f[k] = (float)NAN;
+            if (types[k] == 'f')
+                memcpy(&m->f[k], a, sizeof m->f[k]);
+            if (types[k] == 'i')
+                memcpy(&m->i[k], a, sizeof m->i[k]);
             if (types[k] == 's' && k < 3)
-                snprintf(m->s[k], sizeof m->s[k], "%s", &argv[k]->s);
+                snprintf(m->s[k], sizeof m->s[k], "%s", (const char *)a);
         }
         m->msg_bytes = lo_message_length(msg, path);
         m->tt_ns = r->in_bundle ? r->cur_tt_ns : -1;
