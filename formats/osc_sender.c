@@ -237,11 +237,16 @@ static mc_status tcp_connect(mc_osc_sender *s)
             return MC_EIO;
         }
         s->tcp_state = TCP_CONNECTING;
+        s->pending_since_ns = now_ns(); /* start of the attempt */
     }
     struct pollfd pfd = {.fd = s->fd, .events = POLLOUT};
     int r = poll(&pfd, 1, s->cfg.send_timeout_ms);
-    if (r == 0)
+    if (r == 0) {
+        /* a host that never answers: give the attempt up after stall_timeout_ms */
+        if (now_ns() - s->pending_since_ns > (int64_t)s->cfg.stall_timeout_ms * 1000000)
+            tcp_close(s);
         return MC_ETIMEDOUT;
+    }
     int err = 0;
     socklen_t len = sizeof err;
     if (r < 0 || getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {

@@ -462,6 +462,55 @@ TEST(tcp_stuck_peer)
     close(ls);
 }
 
+/* A listener whose accept queue is full answers no SYN: connecting hangs. Each write waits at
+ * most send_timeout_ms, the attempt is given up after stall_timeout_ms, all counted as failed. */
+TEST(tcp_connect_hangs)
+{
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    ASSERT_TRUE(bind(ls, (struct sockaddr *)&a, sizeof a) == 0);
+    ASSERT_TRUE(listen(ls, 0) == 0);
+    ASSERT_TRUE(getsockname(ls, (struct sockaddr *)&a, &len) == 0);
+    int fill[4];
+    for (int i = 0; i < 4; i++) { /* never accepted: the queue fills */
+        fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        (void)connect(fill[i], (struct sockaddr *)&a, sizeof a);
+    }
+    struct timespec pause = {0, 50000000};
+    nanosleep(&pause, NULL);
+    char port[16];
+    snprintf(port, sizeof port, "%d", ntohs(a.sin_port));
+    mc_osc_sender_config c = mc_osc_sender_config_default();
+    c.send_timeout_ms = 10;
+    c.stall_timeout_ms = 100;
+    c.reconnect_ms = 50;
+    mc_osc_sender *s = sender_to("tcp", port, &c);
+    float v[3] = {1, 2, 3};
+    mc_osc_hop hop = {0, wall_ns(), v, NULL, 3, NULL, 0};
+    int64_t t0 = rx_mono_ns(), worst = 0;
+    for (int i = 0; i < 30; i++) {
+        int64_t b = rx_mono_ns();
+        mc_status w = mc_osc_sender_write_hop(s, &hop);
+        (void)w; /* counted below */
+        int64_t dt = rx_mono_ns() - b;
+        worst = dt > worst ? dt : worst;
+    }
+    mc_osc_sender_stats st;
+    mc_osc_sender_get_stats(s, &st);
+    printf("tcp_connect_hangs: 30 writes in %.1f ms, slowest %.1f ms, sent %llu failed %llu\n",
+           (double)(rx_mono_ns() - t0) / 1e6, (double)worst / 1e6, (unsigned long long)st.sent,
+           (unsigned long long)st.failed);
+    if (st.sent > 0)
+        SKIP("this kernel completed the connection despite the full accept queue");
+    ASSERT_EQ_INT(st.failed, 30);
+    ASSERT_TRUE(worst < 100 * 1000000);
+    mc_osc_sender_destroy(s);
+    for (int i = 0; i < 4; i++)
+        close(fill[i]);
+    close(ls);
+}
+
 /* Multicast with TTL 1: received on loopback when the machine routes multicast there. */
 TEST(multicast)
 {
