@@ -172,7 +172,7 @@ static mc_status make_osc_in(const char *cmd, const char *arg, mc_osc_in **out)
         mc_cli_error(cmd, "--osc-in %s", d.message[0] ? d.message : mc_strerror(st));
         return st == MC_ENOMEM ? st : MC_EINVAL;
     }
-    fprintf(stderr, "%s: OSC events: /mcirc/event ,ssf on udp %s:%u%s\n", cmd,
+    fprintf(stderr, "mcirc %s: OSC events: /mcirc/event ,ssf on udp %s:%u%s\n", cmd,
             host[0] ? host : "127.0.0.1", (unsigned)mc_osc_in_get_port(*out),
             host[0] ? " (reachable from that network: anyone there can write events)" : "");
     return MC_OK;

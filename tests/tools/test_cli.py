@@ -290,7 +290,15 @@ def test_record_osc_in():
     line = proc.stderr.readline()
     check("on udp 127.0.0.1:" in line, f"the recorder says where it listens: {line!r}")
     port = line.strip().rsplit(":", 1)[1]
-    time.sleep(1.0)
+    # The port is taken now: a second recorder says so and creates nothing; a bad port is a
+    # user error too.
+    busy = path("osc_busy.h5")
+    expect_user_error(["record", "-o", busy, *SIM_BASE, "--duration", "1", "--source",
+                       "ppg_finger=sim:ppg", "--osc-in", f"127.0.0.1:{port}"], "cannot bind")
+    check(not os.path.exists(busy), "a recorder that could not bind left a file")
+    expect_user_error(["record", "-o", busy, *SIM_BASE, "--duration", "1", "--source",
+                       "ppg_finger=sim:ppg", "--osc-in", "70000"], "port 0..65535")
+    time.sleep(0.5)
 
     def oscsend(types, *args):
         subprocess.run(["oscsend", "localhost", port, "/mcirc/event", types, *args], check=True,
