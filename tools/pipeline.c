@@ -97,17 +97,22 @@ static void *source_main(void *arg)
     return NULL;
 }
 
-/* Reads OSC events until asked to stop; the 50 ms wait bounds how long the stop takes. */
+/* Reads OSC events until asked to stop; the 50 ms wait bounds how long the stop takes. A last
+ * read without waiting takes what reached the socket before the stop, so that an event sent
+ * before the recording ended is in the file. */
 static void *osc_main(void *arg)
 {
     mc_pipeline *p = arg;
-    while (!atomic_load_explicit(&p->osc_stop, memory_order_acquire)) {
-        mc_status st = mc_osc_in_read(p->cfg.osc_in, 50);
+    for (;;) {
+        int stop = atomic_load_explicit(&p->osc_stop, memory_order_acquire);
+        mc_status st = mc_osc_in_read(p->cfg.osc_in, stop ? 0 : 50);
         if (st == MC_EIO) {
             /* A failed socket ends OSC input, not the recording; the end says why. */
             atomic_store(&p->osc_status, st);
             break;
         }
+        if (stop)
+            break;
     }
     return NULL;
 }
