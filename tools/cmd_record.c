@@ -31,10 +31,16 @@ static const char help[] =
     "  --source SPEC         NAME=DRIVER:ADDRESS[,key=value...], repeatable\n"
     "  --duration S          stop after S seconds (default: until stopped)\n"
     "  --compression N       deflate level 0..9 (default 4)\n"
+    "  --osc-in [HOST:]PORT  also take events as OSC over UDP: /mcirc/event ,ssf (kind, text,\n"
+    "                        value; NaN for no value), e.g.\n"
+    "                          oscsend localhost PORT /mcirc/event ssf mottling \"\" 3\n"
+    "                        Listens on 127.0.0.1 only unless HOST is given: HOST (e.g.\n"
+    "                        0.0.0.0) lets anyone on that network write events into the\n"
+    "                        session. PORT 0 picks a free port (printed)\n"
     "%s"
     "  -h, --help            this text\n";
 
-enum { OPT_SOURCE = MC_OPT_FIRST_FREE, OPT_DURATION, OPT_COMPRESSION };
+enum { OPT_SOURCE = MC_OPT_FIRST_FREE, OPT_DURATION, OPT_COMPRESSION, OPT_OSC_IN };
 
 /* The one piece of process-wide state: set by the signal handler, read by the control loop. */
 static volatile sig_atomic_t stop_requested;
@@ -126,6 +132,52 @@ static void print_status(mc_pipeline *p, double t_s)
     fprintf(stderr, "  missing %lld\033[K", (long long)missing);
 }
 
+/* --osc-in [HOST:]PORT, HOST possibly an IPv6 address in brackets: binds the receiver. */
+static mc_status make_osc_in(const char *cmd, const char *arg, mc_osc_in **out)
+{
+    *out = NULL;
+    char host[256] = "";
+    const char *port = arg;
+    const char *colon = strrchr(arg, ':');
+    if (colon) {
+        const char *h = arg;
+        size_t n = (size_t)(colon - arg);
+        if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+            h++;
+            n -= 2;
+        }
+        if (n == 0 || n >= sizeof host) {
+            mc_cli_error(cmd, "--osc-in '%s': expected [HOST:]PORT, e.g. 9000 or 0.0.0.0:9000",
+                         arg);
+            return MC_EINVAL;
+        }
+        memcpy(host, h, n);
+        host[n] = '\0';
+        port = colon + 1;
+    }
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(port, &end, 10);
+    if (!port[0] || *end || errno || v < 0 || v > 65535) {
+        mc_cli_error(cmd, "--osc-in '%s': expected a UDP port 0..65535 (0: any free port)", arg);
+        return MC_EINVAL;
+    }
+    mc_osc_in_config oc = mc_osc_in_config_default();
+    oc.host = host;
+    oc.port = (uint16_t)v;
+    mc_diag d;
+    mc_diag_clear(&d);
+    mc_status st = mc_osc_in_create(&oc, &d, out);
+    if (st != MC_OK) {
+        mc_cli_error(cmd, "--osc-in %s", d.message[0] ? d.message : mc_strerror(st));
+        return st == MC_ENOMEM ? st : MC_EINVAL;
+    }
+    fprintf(stderr, "mcirc %s: OSC events: /mcirc/event ,ssf on udp %s:%u%s\n", cmd,
+            host[0] ? host : "127.0.0.1", (unsigned)mc_osc_in_get_port(*out),
+            host[0] ? " (reachable from that network: anyone there can write events)" : "");
+    return MC_OK;
+}
+
 static mc_status make_sources(const mc_record_opts *o, int64_t mono0, mc_source **src)
 {
     mc_source_spec *spec = calloc(1, sizeof *spec);
@@ -179,8 +231,11 @@ int mc_record_run(const mc_record_opts *o)
     if (!src)
         return MC_EXIT_INTERNAL;
     mc_pipeline *p = NULL;
+    mc_osc_in *osc = NULL;
     /* Frame 0 of every source is due one block after the start, so that nothing is "late". */
     st = make_sources(o, clock.mono0_ns, src);
+    if (st == MC_OK && o->osc_in)
+        st = make_osc_in(cmd, o->osc_in, &osc);
     if (st == MC_OK) {
         mc_pipeline_config pc = mc_pipeline_config_default();
         pc.sources = src;
@@ -190,6 +245,7 @@ int mc_record_run(const mc_record_opts *o)
         pc.writer.allow_id = o->session.allow_id;
         pc.writer.compression = o->compression;
         pc.mono0_ns = clock.mono0_ns;
+        pc.osc_in = osc;
         mc_diag d;
         mc_diag_clear(&d);
         st = mc_pipeline_create(&pc, &d, &p);
@@ -262,6 +318,16 @@ int mc_record_run(const mc_record_opts *o)
                    o->output, (double)(mc_clock_now_ns() - clock.mono0_ns) / 1e9,
                    mc_pipeline_get_n_streams(p), (long long)frames, (long long)missing, events,
                    events == 1 ? "" : "s");
+            if (osc) {
+                mc_osc_in_stats os = mc_osc_in_get_stats(osc);
+                printf("OSC events: %llu received, %llu ignored (malformed), %llu dropped (queue "
+                       "full)\n",
+                       (unsigned long long)os.received, (unsigned long long)os.ignored,
+                       (unsigned long long)os.dropped);
+            }
+            if (mc_pipeline_get_osc_in_status(p) != MC_OK)
+                mc_cli_error(cmd, "the OSC input socket failed; OSC events after that were not "
+                                  "received");
         }
         if (st == MC_EIO)
             st = MC_ENOMEM; /* a failure while recording is not the user's: exit 2 */
@@ -269,6 +335,7 @@ int mc_record_run(const mc_record_opts *o)
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     mc_pipeline_destroy(p);
+    mc_osc_in_destroy(osc);
     for (size_t i = 0; i < o->n_sources; i++)
         mc_source_destroy(src[i]);
     free(src);
@@ -282,6 +349,7 @@ int mc_cmd_record(int argc, char **argv)
         {"source", required_argument, NULL, OPT_SOURCE},
         {"duration", required_argument, NULL, OPT_DURATION},
         {"compression", required_argument, NULL, OPT_COMPRESSION},
+        {"osc-in", required_argument, NULL, OPT_OSC_IN},
         {"help", no_argument, NULL, 'h'},
         MC_CLI_SESSION_OPTIONS,
         {NULL, 0, NULL, 0},
@@ -317,6 +385,9 @@ int mc_cmd_record(int argc, char **argv)
         case OPT_COMPRESSION:
             if (!mc_cli_parse_compression("record", optarg, &o.compression))
                 goto done;
+            break;
+        case OPT_OSC_IN:
+            o.osc_in = optarg;
             break;
         case 'h':
             printf(help, mc_cli_session_help);

@@ -25,6 +25,7 @@ typedef struct mc_record_opts {
     size_t n_sources;
     double duration_s; /* 0: until Ctrl-C, SIGTERM or the end of every source */
     int compression;
+    const char *osc_in; /* NULL, or --osc-in [HOST:]PORT: receive /mcirc/event ,ssf over UDP */
 } mc_record_opts;
 
 /** Record; prints progress on a terminal and a summary. @return the exit code */

@@ -37,6 +37,10 @@ struct mc_pipeline {
     size_t n_streams;
     pl_source *sources;
     mc_event_queue *control_events; /* bedside events from the control thread */
+    pthread_t osc_thread;           /* producer of cfg.osc_in's queue */
+    int osc_started;
+    atomic_bool osc_stop;
+    _Atomic int osc_status; /* mc_status of the OSC thread's end */
     pthread_t writer;
     int writer_started;
     atomic_int sources_running;
@@ -93,6 +97,26 @@ static void *source_main(void *arg)
     return NULL;
 }
 
+/* Reads OSC events until asked to stop; the 50 ms wait bounds how long the stop takes. A last
+ * read without waiting takes what reached the socket before the stop, so that an event sent
+ * before the recording ended is in the file. */
+static void *osc_main(void *arg)
+{
+    mc_pipeline *p = arg;
+    for (;;) {
+        int stop = atomic_load_explicit(&p->osc_stop, memory_order_acquire);
+        mc_status st = mc_osc_in_read(p->cfg.osc_in, stop ? 0 : 50);
+        if (st == MC_EIO) {
+            /* A failed socket ends OSC input, not the recording; the end says why. */
+            atomic_store(&p->osc_status, st);
+            break;
+        }
+        if (stop)
+            break;
+    }
+    return NULL;
+}
+
 /* Drains what is queued; returns the number of items handled, or -1 after a write failure. */
 static int drain(mc_pipeline *p)
 {
@@ -118,6 +142,10 @@ static int drain(mc_pipeline *p)
             handled++;
         }
     while (st == MC_OK && mc_event_queue_pop(p->control_events, &ev)) {
+        st = mc_recording_write_event(p->rec, &ev);
+        handled++;
+    }
+    while (st == MC_OK && p->cfg.osc_in && mc_osc_in_pop(p->cfg.osc_in, &ev)) {
         st = mc_recording_write_event(p->rec, &ev);
         handled++;
     }
@@ -182,6 +210,8 @@ mc_status mc_pipeline_create(const mc_pipeline_config *cfg, mc_diag *d, mc_pipel
     p->cfg = *cfg;
     atomic_init(&p->sources_running, 0);
     atomic_init(&p->writer_failed, 0);
+    atomic_init(&p->osc_stop, 0);
+    atomic_init(&p->osc_status, MC_OK);
     mc_status st = MC_ENOMEM;
     mc_stream_info *infos = NULL;
     p->sources = calloc(cfg->n_sources, sizeof *p->sources);
@@ -251,6 +281,13 @@ mc_status mc_pipeline_start(mc_pipeline *p)
         return MC_EIO;
     }
     p->writer_started = 1;
+    if (p->cfg.osc_in) {
+        if (pthread_create(&p->osc_thread, NULL, osc_main, p) != 0) {
+            mc_pipeline_stop(p);
+            return MC_EIO;
+        }
+        p->osc_started = 1;
+    }
     return MC_OK;
 }
 
@@ -266,6 +303,7 @@ int mc_pipeline_is_running(const mc_pipeline *p)
 
 void mc_pipeline_stop(mc_pipeline *p)
 {
+    atomic_store_explicit(&p->osc_stop, 1, memory_order_release);
     for (size_t k = 0; k < p->cfg.n_sources; k++)
         mc_source_stop(p->sources[k].src);
 }
@@ -277,6 +315,13 @@ static void join_all(mc_pipeline *p)
             pthread_join(p->sources[k].thread, NULL);
             p->sources[k].started = 0;
         }
+    /* The OSC thread goes before the writer: what it pushed last is drained by
+     * mc_pipeline_finish after the join. */
+    if (p->osc_started) {
+        atomic_store_explicit(&p->osc_stop, 1, memory_order_release);
+        pthread_join(p->osc_thread, NULL);
+        p->osc_started = 0;
+    }
     if (p->writer_started) {
         pthread_join(p->writer, NULL);
         p->writer_started = 0;
@@ -310,6 +355,11 @@ mc_status mc_pipeline_finish(mc_pipeline *p, mc_diag *d)
     return MC_OK;
 }
 
+mc_status mc_pipeline_get_osc_in_status(const mc_pipeline *p)
+{
+    return (mc_status)atomic_load(&p->osc_status);
+}
+
 size_t mc_pipeline_get_n_streams(const mc_pipeline *p)
 {
     return p->n_streams;
@@ -338,7 +388,7 @@ void mc_pipeline_destroy(mc_pipeline *p)
     /* Stop the sources only if this pipeline started threads on them: they belong to the
      * caller, and a pipeline that failed to be created or was never started must leave them
      * as they were. */
-    int started = p->writer_started;
+    int started = p->writer_started | p->osc_started;
     for (size_t k = 0; p->sources && k < p->cfg.n_sources; k++)
         started |= p->sources[k].started;
     if (started)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acquisition/osc_in.h"
 #include "acquisition/source.h"
 #include "dsp/status.h"
 #include "formats/h5_writer.h"
@@ -25,6 +26,9 @@ typedef struct mc_pipeline_config {
     double ring_s;              /* seconds of data each ring holds (default 5) */
     double flush_s;             /* flush interval, s (default 1) */
     int64_t mono0_ns;           /* session start on CLOCK_MONOTONIC */
+    mc_osc_in *osc_in;          /* NULL, or an OSC event receiver: the pipeline runs its reading
+                                   thread and writes its events; owned by the caller, must
+                                   outlive the pipeline */
 } mc_pipeline_config;
 
 /** Defaults for the numeric fields. */
@@ -62,6 +66,10 @@ void mc_pipeline_stop(mc_pipeline *p);
  *  Control thread. @return MC_OK, or the first failure (a source error, a write error) with the
  *  diagnostic naming it */
 MC_NODISCARD mc_status mc_pipeline_finish(mc_pipeline *p, mc_diag *d);
+
+/** MC_OK, or MC_EIO once the OSC input socket has failed (OSC input then stopped; the recording
+ *  went on). Any thread. */
+mc_status mc_pipeline_get_osc_in_status(const mc_pipeline *p);
 
 size_t mc_pipeline_get_n_streams(const mc_pipeline *p);
 mc_pipeline_stream_stats mc_pipeline_get_stream_stats(const mc_pipeline *p, size_t stream);

@@ -24,7 +24,7 @@ out=$build/fuzz-out
 max_len() {
     case $1 in
         source_spec) echo 1100 ;;
-        event_line) echo 512 ;;
+        event_line | osc_event) echo 512 ;;
         h5_reader) echo 4096 ;;
         wfdb | nirx | xlsx | audio | vital) echo 8192 ;;
         snirf) echo 32768 ;;

@@ -2,9 +2,14 @@
 /* tests/tools/test_pipeline.c: end to end with threads (STYLE.md 3.9 kind 7): paced simulated
  * sources -> rings -> writer thread -> a temporary session file, read back and compared with a
  * freshly generated copy of each model (the simulator is deterministic). Also a stop in the middle
- * of the run and a source stopped before it delivered anything. The ThreadSanitizer preset runs
+ * of the run, a source stopped before it delivered anything, and OSC events received while
+ * recording. The ThreadSanitizer preset runs
  * these cases. */
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -466,4 +471,115 @@ TEST(config_errors)
     ASSERT_STATUS(mc_source_read(src, &item), MC_OK);
     mc_pipeline_destroy(NULL);
     mc_source_destroy(src);
+}
+
+/* ---- OSC input ------------------------------------------------------------------------------- */
+
+/* Appends an OSC string (NUL-terminated, padded to 4 bytes). */
+static size_t osc_put_string(unsigned char *b, size_t at, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    memcpy(b + at, s, n);
+    while (n % 4) {
+        b[at + n] = 0;
+        n++;
+    }
+    return at + n;
+}
+
+static void osc_send_event(int fd, const struct sockaddr_in *to, const char *kind, const char *text,
+                           float value)
+{
+    unsigned char b[512];
+    size_t n = osc_put_string(b, 0, "/mcirc/event");
+    n = osc_put_string(b, n, ",ssf");
+    n = osc_put_string(b, n, kind);
+    n = osc_put_string(b, n, text);
+    uint32_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    b[n++] = (unsigned char)(bits >> 24);
+    b[n++] = (unsigned char)(bits >> 16);
+    b[n++] = (unsigned char)(bits >> 8);
+    b[n++] = (unsigned char)bits;
+    ASSERT_EQ_INT(sendto(fd, b, n, 0, (const struct sockaddr *)to, sizeof *to), (long)n);
+}
+
+TEST(osc_in_events)
+{
+    /* A paced ppg source for 2 s, OSC events and bedside events posted at once from two
+     * threads (the OSC reader and this control thread): every valid event is in the file with
+     * its arrival time, malformed ones are counted, and the samples are all there. */
+    const char *path = mc_test_tmp_path("osc_in.h5");
+    mc_session_info session = make_session();
+    mc_osc_in *osc = NULL;
+    mc_osc_in_config oc = mc_osc_in_config_default();
+    ASSERT_STATUS(mc_osc_in_create(&oc, NULL, &osc), MC_OK);
+    const int64_t mono0 = mc_clock_now_ns();
+    mc_source *src = make_source(&specs[0], mono0, 2.0);
+    mc_pipeline_config pc = mc_pipeline_config_default();
+    pc.sources = &src;
+    pc.n_sources = 1;
+    pc.writer.path = path;
+    pc.writer.session = &session;
+    pc.mono0_ns = mono0;
+    pc.osc_in = osc;
+    mc_pipeline *p = NULL;
+    ASSERT_STATUS(mc_pipeline_create(&pc, NULL, &p), MC_OK);
+    ASSERT_STATUS(mc_pipeline_start(p), MC_OK);
+
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    ASSERT_TRUE(fd >= 0);
+    struct sockaddr_in to;
+    memset(&to, 0, sizeof to);
+    to.sin_family = AF_INET;
+    to.sin_port = htons(mc_osc_in_get_port(osc));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    enum { N = 40 };
+    int64_t sent[N];
+    for (int i = 0; i < N; i++) {
+        char text[32];
+        snprintf(text, sizeof text, "osc %d", i);
+        sent[i] = mc_clock_now_ns();
+        osc_send_event(fd, &to, "crt", text, (float)i);
+        osc_send_event(fd, &to, "Not A Kind", text, 0.0f); /* ignored */
+        snprintf(text, sizeof text, "typed %d", i);
+        mc_event ev = note(text);
+        ASSERT_STATUS(mc_pipeline_push_event(p, &ev), MC_OK);
+        mc_clock_sleep_until(mc_clock_now_ns() + ms(20), -1);
+    }
+    /* The last one, sent after the source ended and right before finish, is there too. */
+    wait_not_running(p, ms(5000));
+    int64_t last_sent = mc_clock_now_ns();
+    osc_send_event(fd, &to, "occlusion_end", "last", (float)NAN);
+    finish_pipeline(p);
+    int64_t finished = mc_clock_now_ns();
+    close(fd);
+    mc_osc_in_stats os = mc_osc_in_get_stats(osc);
+    ASSERT_EQ_INT(os.received, N + 1);
+    ASSERT_EQ_INT(os.ignored, N);
+    ASSERT_EQ_INT(os.dropped, 0);
+    ASSERT_STATUS(mc_pipeline_get_osc_in_status(p), MC_OK);
+    mc_pipeline_destroy(p);
+    mc_source_destroy(src);
+    mc_osc_in_destroy(osc);
+
+    mc_h5_reader *rd = open_reader(path);
+    ASSERT_EQ_INT(mc_h5_reader_get_n_frames(rd, 0), 500);
+    size_t ne = 0;
+    const mc_event *e = mc_h5_reader_get_events(rd, &ne);
+    ASSERT_EQ_INT(ne, 2 * N + 1);
+    for (int i = 0; i < N; i++) {
+        char text[32];
+        snprintf(text, sizeof text, "osc %d", i);
+        const mc_event *x = find_event(e, ne, "crt", text);
+        ASSERT_TRUE(x != NULL);
+        ASSERT_NEAR_F(x->value, i, 0);
+        ASSERT_TRUE(x->t_ns >= sent[i] - mono0 && x->t_ns <= sent[i] - mono0 + ms(100));
+        snprintf(text, sizeof text, "typed %d", i);
+        ASSERT_TRUE(find_event(e, ne, "note", text) != NULL);
+    }
+    const mc_event *last = find_event(e, ne, "occlusion_end", "last");
+    ASSERT_TRUE(last != NULL && isnan(last->value));
+    ASSERT_TRUE(last->t_ns >= last_sent - mono0 && last->t_ns <= finished - mono0);
+    mc_h5_reader_destroy(rd);
 }
