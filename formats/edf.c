@@ -667,14 +667,5 @@ int mc_edf_detect(const uint8_t *head, size_t n, const char *name)
 
 mc_status mc_edf_import(const char *path, mc_import *out, mc_diag *d)
 {
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    const size_t limit = out->limit_bytes ? out->limit_bytes : MC_IMPORT_LIMIT_DEFAULT;
-    mc_status st = mc_read_whole_file(path, limit, &buf, &len, d);
-    if (st != MC_OK)
-        return st;
-    const char *slash = strrchr(path, '/');
-    st = mc_edf_read(buf, len, slash ? slash + 1 : path, out, d);
-    free(buf);
-    return st;
+    return mc_import_file_with(path, "edf", mc_edf_read, out, d);
 }

@@ -585,25 +585,15 @@ mc_status mc_ge_s5_read(const uint8_t *bytes, size_t n, mc_import *out, mc_ge_s5
     return st;
 }
 
+/* mc_ge_s5_read in the shape mc_import_file_with takes (counts only in the diagnostic). */
+static mc_status read_named(const uint8_t *buf, size_t n, const char *name, mc_import *out,
+                            mc_diag *d)
+{
+    (void)name;
+    return mc_ge_s5_read(buf, n, out, NULL, d);
+}
+
 mc_status mc_ge_s5_import(const char *path, mc_import *out, mc_diag *d)
 {
-    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    snprintf(out->format, sizeof out->format, "ge_s5");
-    snprintf(out->source, sizeof out->source, "%s", base);
-    uint8_t *bytes;
-    size_t n;
-    const size_t limit = out->limit_bytes ? out->limit_bytes : MC_IMPORT_LIMIT_DEFAULT;
-    mc_status st = mc_read_whole_file(path, limit, &bytes, &n, d);
-    if (st != MC_OK)
-        return st;
-    st = mc_ge_s5_read(bytes, n, out, NULL, d);
-    free(bytes);
-    if (d && d->message[0]) {
-        char msg[sizeof d->message];
-        memcpy(msg, d->message, sizeof msg);
-        const int bl = (int)(strlen(base) < 200 ? strlen(base) : 200);
-        snprintf(d->message, sizeof d->message, "%.*s: %.*s", bl, base, (int)sizeof msg - bl - 3,
-                 msg);
-    }
-    return st;
+    return mc_import_file_with(path, "ge_s5", read_named, out, d);
 }

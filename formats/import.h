@@ -167,6 +167,17 @@ typedef mc_status (*mc_load_fn)(void *ctx, const char *name, uint8_t **buf, size
  *  current folder). Refuses names with a '/' that climb out of it ("../"). Thread: any. */
 mc_status mc_load_file(void *ctx, const char *name, uint8_t **buf, size_t *len, mc_diag *d);
 
+/** A reader of a whole input held in memory; `name` is the input's file name, for messages. */
+typedef mc_status (*mc_import_bytes_fn)(const uint8_t *buf, size_t n, const char *name,
+                                        mc_import *out, mc_diag *d);
+
+/** The usual importer of a file: read it whole (bounded by out->limit_bytes), record its name in
+ *  out->source and `format` in out->format (the reader may refine it), hand the bytes to `fn`,
+ *  and make sure a message names the file ("NAME: ..."). Thread: one per import. Allocates,
+ *  does I/O. @return fn's status, or mc_read_whole_file's */
+MC_NODISCARD mc_status mc_import_file_with(const char *path, const char *format,
+                                           mc_import_bytes_fn fn, mc_import *out, mc_diag *d);
+
 /** Read a whole file into memory (at most max_bytes). Thread: any. Allocates.
  *  @return MC_OK, MC_ENOTFOUND, MC_EIO, MC_ENOMEM (larger than max_bytes, or no memory) */
 MC_NODISCARD mc_status mc_read_whole_file(const char *path, size_t max_bytes, uint8_t **buf,

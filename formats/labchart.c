@@ -357,16 +357,7 @@ mc_status mc_labchart_read(const uint8_t *buf, size_t n, const char *name, mc_im
 
 mc_status mc_labchart_import(const char *path, mc_import *out, mc_diag *d)
 {
-    uint8_t *buf;
-    size_t n;
-    mc_status rc = mc_read_whole_file(
-        path, out->limit_bytes ? out->limit_bytes : MC_IMPORT_LIMIT_DEFAULT, &buf, &n, d);
-    if (rc != MC_OK)
-        return rc;
-    const char *slash = strrchr(path, '/');
-    rc = mc_labchart_read(buf, n, slash ? slash + 1 : path, out, d);
-    free(buf);
-    return rc;
+    return mc_import_file_with(path, "labchart", mc_labchart_read, out, d);
 }
 
 int mc_labchart_detect(const uint8_t *head, size_t n, const char *name)

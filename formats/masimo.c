@@ -470,25 +470,15 @@ int mc_masimo_detect(const uint8_t *head, size_t n, const char *name)
     return 0;
 }
 
+/* mc_masimo_read in the shape mc_import_file_with takes. */
+static mc_status read_named(const uint8_t *buf, size_t n, const char *name, mc_import *out,
+                            mc_diag *d)
+{
+    (void)name;
+    return mc_masimo_read(buf, n, out, d);
+}
+
 mc_status mc_masimo_import(const char *path, mc_import *out, mc_diag *d)
 {
-    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    snprintf(out->format, sizeof out->format, "masimo");
-    snprintf(out->source, sizeof out->source, "%s", base);
-    uint8_t *bytes;
-    size_t n;
-    const size_t limit = out->limit_bytes ? out->limit_bytes : MC_IMPORT_LIMIT_DEFAULT;
-    mc_status st = mc_read_whole_file(path, limit, &bytes, &n, d);
-    if (st != MC_OK)
-        return st;
-    st = mc_masimo_read(bytes, n, out, d);
-    free(bytes);
-    if (d && d->message[0]) {
-        char msg[sizeof d->message];
-        memcpy(msg, d->message, sizeof msg);
-        const int bl = (int)(strlen(base) < 200 ? strlen(base) : 200);
-        snprintf(d->message, sizeof d->message, "%.*s: %.*s", bl, base, (int)sizeof msg - bl - 3,
-                 msg);
-    }
-    return st;
+    return mc_import_file_with(path, "masimo", read_named, out, d);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* formats/wfdb_import.c: a WFDB record (one header, its signal files, and for a multi-segment
+/* formats/wfdb_record.c: a WFDB record (one header, its signal files, and for a multi-segment
  * record the segment headers) into the in-memory import (formats/wfdb.h). */
 #include "formats/wfdb.h"
 
