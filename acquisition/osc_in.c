@@ -23,7 +23,7 @@ struct mc_osc_in {
     int fd;
     uint16_t port;
     mc_event_queue *queue;
-    _Atomic uint64_t received, ignored, dropped;
+    _Atomic uint64_t received, ignored, dropped, schema_requests;
     /* One datagram: a valid event is at most 16 + 8 + 64 + 256 + 4 bytes, so a datagram that
      * fills the buffer (recv() truncates it) is malformed whatever the rest of it holds. */
     unsigned char buf[1024];
@@ -93,6 +93,7 @@ mc_status mc_osc_in_create(const mc_osc_in_config *cfg, mc_diag *d, mc_osc_in **
     atomic_init(&r->received, 0);
     atomic_init(&r->ignored, 0);
     atomic_init(&r->dropped, 0);
+    atomic_init(&r->schema_requests, 0);
     *out = r;
     return MC_OK;
 fail:
@@ -108,6 +109,10 @@ uint16_t mc_osc_in_get_port(const mc_osc_in *r)
 static void handle(mc_osc_in *r, size_t n, int truncated)
 {
     mc_event ev;
+    if (!truncated && mc_osc_is_schema_request(r->buf, n)) {
+        atomic_fetch_add_explicit(&r->schema_requests, 1, memory_order_relaxed);
+        return;
+    }
     if (truncated || mc_osc_event_decode(r->buf, n, &ev, NULL) != MC_OK) {
         atomic_fetch_add_explicit(&r->ignored, 1, memory_order_relaxed);
         return;
@@ -157,6 +162,7 @@ mc_osc_in_stats mc_osc_in_get_stats(const mc_osc_in *r)
         atomic_load_explicit(&r->received, memory_order_relaxed),
         atomic_load_explicit(&r->ignored, memory_order_relaxed),
         atomic_load_explicit(&r->dropped, memory_order_relaxed),
+        atomic_load_explicit(&r->schema_requests, memory_order_relaxed),
     };
     return s;
 }

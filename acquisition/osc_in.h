@@ -2,7 +2,8 @@
 /* acquisition/osc_in.h: a live source of events: a UDP socket that receives `/mcirc/event ,ssf`
  * (kind, text, value) from a dashboard or a foot switch (formats/osc_event.h), stamps each event
  * with its arrival time and hands it to the recorder through its own SPSC event queue. Bound to
- * loopback by default. Anything malformed is counted and ignored, never fatal.
+ * loopback by default. It also counts `/mcirc/schema` requests, which the recorder answers by
+ * sending the schema again. Anything malformed is counted and ignored, never fatal.
  *
  * Why a plain socket and not a liblo server: once any lo_server exists in a process, liblo's UDP
  * sends without an explicit server go out from that server's socket (LIBS.md 4, global
@@ -30,9 +31,10 @@ mc_osc_in_config mc_osc_in_config_default(void);
 
 /** Counters. */
 typedef struct mc_osc_in_stats {
-    uint64_t received; /* valid events pushed into the queue */
-    uint64_t ignored;  /* malformed datagrams (wrong address, types, kind, strings, value) */
-    uint64_t dropped;  /* valid events refused because the queue was full */
+    uint64_t received;        /* valid events pushed into the queue */
+    uint64_t ignored;         /* malformed datagrams (wrong address, types, kind, strings, value) */
+    uint64_t dropped;         /* valid events refused because the queue was full */
+    uint64_t schema_requests; /* `/mcirc/schema` messages (a dashboard asking for the schema) */
 } mc_osc_in_stats;
 
 /** Bind the socket and create the queue. Control thread. Allocates.

@@ -32,6 +32,7 @@ mc_source_sim_config mc_source_sim_config_default(void)
     memset(&c, 0, sizeof c);
     c.block_s = 0.1;
     c.paced = 1;
+    c.speed = 1;
     return c;
 }
 
@@ -39,6 +40,19 @@ mc_source_sim_config mc_source_sim_config_default(void)
 static int64_t frame_time(const source_sim *s, int64_t k)
 {
     return s->cfg.start_mono_ns + llround((double)k * 1e9 / s->rate_hz);
+}
+
+/* Speed X: the monotonic time a time on the fast clock is reached, and back. */
+static int64_t real_time(const source_sim *s, int64_t t)
+{
+    int64_t t0 = s->cfg.start_mono_ns;
+    return s->cfg.speed == 1.0 ? t : t0 + llround((double)(t - t0) / s->cfg.speed);
+}
+
+static int64_t scaled_time(const source_sim *s, int64_t t)
+{
+    int64_t t0 = s->cfg.start_mono_ns;
+    return s->cfg.speed == 1.0 ? t : t0 + llround((double)(t - t0) * s->cfg.speed);
 }
 
 static mc_status sim_read(void *self, mc_source_item *item)
@@ -62,14 +76,14 @@ static mc_status sim_read(void *self, mc_source_item *item)
     uint32_t frames = n < s->block_frames ? (uint32_t)n : s->block_frames;
     int64_t first = s->next_frame;
     int64_t due = frame_time(s, first + frames - 1);
-    if (s->cfg.paced && !mc_clock_sleep_until(due, 50000000))
+    if (s->cfg.paced && !mc_clock_sleep_until(real_time(s, due), 50000000))
         return MC_ETIMEDOUT; /* not due yet: come back, so that stop is seen within 50 ms */
     int64_t got = mc_sim_read(s->sim, frames, s->samples, s->times);
     (void)got;
     s->next_frame += frames;
     int64_t t0;
     if (s->cfg.paced) {
-        int64_t now = mc_clock_now_ns();
+        int64_t now = scaled_time(s, mc_clock_now_ns());
         t0 = now - (due - frame_time(s, first));
         /* Irregular frames carry their own receive times, spread like the model's. */
         for (uint32_t k = 0; s->irregular && k < frames; k++)
@@ -143,10 +157,10 @@ mc_status mc_source_sim_create(const mc_source_sim_config *cfg, mc_diag *d, mc_s
 {
     *out = NULL;
     if (!cfg || !(cfg->block_s > 0 && cfg->block_s <= 10) || !(cfg->duration_s >= 0) ||
-        !isfinite(cfg->duration_s))
+        !isfinite(cfg->duration_s) || !(cfg->speed >= 0.01 && cfg->speed <= 1000))
         return mc_diag_set(d, MC_EINVAL, -1, -1,
-                           "sim source: block length must be in (0, 10] s "
-                           "and duration >= 0");
+                           "sim source: block length must be in (0, 10] s, "
+                           "duration >= 0 and speed in [0.01, 1000]");
     source_sim *s = calloc(1, sizeof *s);
     mc_source *src = calloc(1, sizeof *src);
     if (!s || !src) {

@@ -19,11 +19,14 @@ typedef struct mc_source_sim_config {
     double block_s;        /* frames per block as seconds of data (default 0.1) */
     int paced;             /* 1: deliver each block when its last frame is due, stamped with the
                               monotonic time it was delivered; 0: at once, stamped exactly */
+    double speed;          /* paced: X times real time (1); the blocks are stamped on a clock that
+                              runs X times faster from start_mono_ns, so a recording made at
+                              speed X holds the same times as one made in real time */
     int64_t start_mono_ns; /* monotonic time of frame 0 (paced), or origin of the synthetic clock */
     double duration_s;     /* > 0: read returns MC_END after this much data; 0: until stopped */
 } mc_source_sim_config;
 
-/** Defaults: block 0.1 s, paced, start 0, no duration limit. Thread: any. */
+/** Defaults: block 0.1 s, paced at speed 1, start 0, no duration limit. Thread: any. */
 mc_source_sim_config mc_source_sim_config_default(void);
 
 /** Create a simulated source of one stream. Control thread. Allocates.

@@ -22,6 +22,19 @@ static size_t osc_string(const unsigned char *p, size_t size, size_t at, size_t 
     return next <= size ? next : 0;
 }
 
+int mc_osc_is_schema_request(const void *packet, size_t size)
+{
+    const unsigned char *p = packet;
+    size_t len, at = size % 4 == 0 && size >= 4 && p[0] == '/' ? osc_string(p, size, 0, &len) : 0;
+    if (!at || len != strlen(MC_OSC_SCHEMA_REQUEST) || memcmp(p, MC_OSC_SCHEMA_REQUEST, len) != 0)
+        return 0;
+    if (at == size)
+        return 1; /* OSC 1.0 allows a message without a type tag string */
+    size_t types_at = at;
+    at = osc_string(p, size, at, &len);
+    return at == size && len == 1 && p[types_at] == ',';
+}
+
 mc_status mc_osc_event_decode(const void *packet, size_t size, mc_event *ev, mc_diag *d)
 {
     const unsigned char *p = packet;

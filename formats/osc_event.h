@@ -12,6 +12,8 @@
 
 #define MC_OSC_EVENT_ADDRESS "/mcirc/event"
 #define MC_OSC_EVENT_TYPES   ",ssf"
+/** A dashboard asks for the schema again with this message, without arguments. */
+#define MC_OSC_SCHEMA_REQUEST "/mcirc/schema"
 
 /** Decode one OSC packet (OSC 1.0: address, type tag string, arguments, each padded to 4 bytes,
  *  float big-endian) holding `/mcirc/event ,ssf`. The kind is checked as a bedside event line
@@ -25,5 +27,9 @@
  *          overlong string, an infinite value) with the byte offset and the reason in `d` */
 MC_NODISCARD mc_status mc_osc_event_decode(const void *packet, size_t size, mc_event *ev,
                                            mc_diag *d);
+
+/** 1 when the packet is the message `/mcirc/schema` without arguments (type tags "," or none),
+ *  else 0. Thread: any. Pure. */
+int mc_osc_is_schema_request(const void *packet, size_t size);
 
 #endif

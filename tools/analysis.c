@@ -101,14 +101,31 @@ static uint32_t channel_named(const mc_stream_info *info, const char *const *nam
     return 0;
 }
 
+static const char *const ppg_names[] = {"ir", "pleth", "ppg", NULL};
+static const char *const ldf_names[] = {"perfusion", "flux", "ldf", NULL};
+static const char *const nirs_names[] = {"sto2", "rso2", NULL};
+static const char *const pco2_names[] = {"pco2", "tcpco2", "pcco2", NULL};
+
+uint32_t mc_analysis_channel(const mc_stream_info *info)
+{
+    switch (info->modality) {
+    case MC_MODALITY_PPG:
+        return channel_named(info, ppg_names);
+    case MC_MODALITY_LDF:
+        return channel_named(info, ldf_names);
+    case MC_MODALITY_NIRS:
+        return channel_named(info, nirs_names);
+    case MC_MODALITY_PCO2:
+        return channel_named(info, pco2_names);
+    default:
+        return 0;
+    }
+}
+
 mc_status mc_analysis_create_analyser(const mc_stream_info *info, const mc_analysis_config *c,
                                       mc_diag *d, mc_analyser **out)
 {
     *out = NULL;
-    static const char *const ppg_names[] = {"ir", "pleth", "ppg", NULL};
-    static const char *const ldf_names[] = {"perfusion", "flux", "ldf", NULL};
-    static const char *const nirs_names[] = {"sto2", "rso2", NULL};
-    static const char *const pco2_names[] = {"pco2", "tcpco2", "pcco2", NULL};
     switch (info->modality) {
     case MC_MODALITY_PPG:
         if (info->rate_hz <= 0)

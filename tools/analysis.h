@@ -43,6 +43,9 @@ MC_NODISCARD mc_status mc_analysis_create_analyser(const mc_stream_info *info,
                                                    const mc_analysis_config *c, mc_diag *d,
                                                    mc_analyser **out);
 
+/** The channel a stream's analyser reads (the one shown as its waveform): by name as above. */
+uint32_t mc_analysis_channel(const mc_stream_info *info);
+
 typedef struct mc_analysis_options {
     const char *out_dir; /* NULL: beside the input */
     int csv;             /* also write <stem>.features.csv and <stem>.protocols.csv */

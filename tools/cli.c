@@ -120,10 +120,11 @@ mc_status mc_cli_make_session(const char *cmd, const mc_cli_session_opts *o, int
 }
 
 mc_status mc_cli_make_sim_source(const char *cmd, const mc_source_spec *spec, int paced,
-                                 int64_t start_mono_ns, double duration_s, double block_s,
-                                 mc_source **out)
+                                 double speed, int64_t start_mono_ns, double duration_s,
+                                 double block_s, mc_source **out)
 {
     mc_source_sim_config c = mc_source_sim_config_default();
+    c.speed = speed;
     c.model = spec->address;
     c.name = spec->name;
     c.params = spec->params;

@@ -78,10 +78,10 @@ mc_status mc_cli_make_session(const char *cmd, const mc_cli_session_opts *o, int
 
 /** Create simulated sources from specs (sim:MODEL for record, MODEL for sim). The sources are
  *  appended to *sources (grown with realloc); errors are printed.
- *  @param paced, start_mono_ns, duration_s, block_s as mc_source_sim_config */
+ *  @param paced, speed, start_mono_ns, duration_s, block_s as mc_source_sim_config */
 mc_status mc_cli_make_sim_source(const char *cmd, const mc_source_spec *spec, int paced,
-                                 int64_t start_mono_ns, double duration_s, double block_s,
-                                 mc_source **out);
+                                 double speed, int64_t start_mono_ns, double duration_s,
+                                 double block_s, mc_source **out);
 
 /** 1 when stderr is a terminal (progress and live lines are shown), else 0. */
 int mc_cli_stderr_is_tty(void);

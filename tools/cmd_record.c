@@ -31,16 +31,38 @@ static const char help[] =
     "  --source SPEC         NAME=DRIVER:ADDRESS[,key=value...], repeatable\n"
     "  --duration S          stop after S seconds (default: until stopped)\n"
     "  --compression N       deflate level 0..9 (default 4)\n"
+    "Every stream's analyser runs live (the same code and parameters as mcirc analyze): its\n"
+    "features go into /features of the session file and out over OSC, one bundle per hop\n"
+    "(addresses: README, or the schema message /mcirc/<subject>/schema sent on start).\n\n"
+    "  --osc URL             OSC destination, repeatable: osc.udp://HOST:PORT,\n"
+    "                        osc.tcp://HOST:PORT, or a multicast group (default\n"
+    "                        " MC_OSC_DEFAULT_URL ")\n"
+    "  --no-osc              no OSC output\n"
+    "  --no-analysis         record only: no live features, no OSC\n"
+    "  --config FILE         analysis parameters (as mcirc analyze --config)\n"
+    "  --speed X             simulated sources run X times faster than real time (tests,\n"
+    "                        demos; times in the file are as if recorded in real time)\n"
     "  --osc-in [HOST:]PORT  also take events as OSC over UDP: /mcirc/event ,ssf (kind, text,\n"
     "                        value; NaN for no value), e.g.\n"
     "                          oscsend localhost PORT /mcirc/event ssf mottling \"\" 3\n"
     "                        Listens on 127.0.0.1 only unless HOST is given: HOST (e.g.\n"
     "                        0.0.0.0) lets anyone on that network write events into the\n"
-    "                        session. PORT 0 picks a free port (printed)\n"
+    "                        session. PORT 0 picks a free port (printed). The message\n"
+    "                        /mcirc/schema there asks for the schema again\n"
     "%s"
     "  -h, --help            this text\n";
 
-enum { OPT_SOURCE = MC_OPT_FIRST_FREE, OPT_DURATION, OPT_COMPRESSION, OPT_OSC_IN };
+enum {
+    OPT_SOURCE = MC_OPT_FIRST_FREE,
+    OPT_DURATION,
+    OPT_COMPRESSION,
+    OPT_OSC_IN,
+    OPT_OSC,
+    OPT_NO_OSC,
+    OPT_NO_ANALYSIS,
+    OPT_CONFIG,
+    OPT_SPEED,
+};
 
 /* The one piece of process-wide state: set by the signal handler, read by the control loop. */
 static volatile sig_atomic_t stop_requested;
@@ -61,7 +83,7 @@ typedef struct line_reader {
 } line_reader;
 
 static void handle_line(const char *cmd, mc_pipeline *p, const char *line, size_t len,
-                        int64_t line_no, int *events, int echo)
+                        int64_t line_no, int *events, int *echo)
 {
     mc_event ev;
     mc_diag d;
@@ -80,12 +102,16 @@ static void handle_line(const char *cmd, mc_pipeline *p, const char *line, size_
         return;
     }
     (*events)++;
-    if (echo)
+    if (*echo >= 0) {
+        /* Below the table: the next drawing starts afresh under this line. */
         fprintf(stderr, "\r\033[Kevent %s%s%s recorded\n", ev.kind, ev.text[0] ? ": " : "",
                 ev.text);
+        *echo = 0;
+    }
 }
 
-static void read_stdin(const char *cmd, mc_pipeline *p, line_reader *lr, int *events, int echo)
+/* `echo`: -1 in a pipe (quiet), else the lines of the table drawn on the terminal. */
+static void read_stdin(const char *cmd, mc_pipeline *p, line_reader *lr, int *events, int *echo)
 {
     for (;;) {
         ssize_t n = read(STDIN_FILENO, lr->buf + lr->len, sizeof lr->buf - lr->len);
@@ -120,16 +146,80 @@ static void read_stdin(const char *cmd, mc_pipeline *p, line_reader *lr, int *ev
     }
 }
 
-static void print_status(mc_pipeline *p, double t_s)
+/* ---- the terminal view -------------------------------------------------------------------- */
+
+/* Features the view shows, in this order, with a short label; the rest stay in the file. */
+static const struct {
+    const char *name, *label;
+} shown[] = {
+    {"pi", "PI"},
+    {"hr", "HR"},
+    {"sqi", "SQI"},
+    {"perfusion", "perf"},
+    {"endothelial_no_indep_rel", "endo"},
+    {"neurogenic_rel", "neuro"},
+    {"myogenic_rel", "myo"},
+    {"respiratory_rel", "resp"},
+    {"cardiac_rel", "card"},
+    {"sto2", "StO2"},
+    {"pco2", "PCO2"},
+    {"pco2_trend", "trend"},
+};
+
+/* One line of the live table: the stream's last row, its state and its losses. */
+static void view_stream(mc_pipeline *p, size_t i)
 {
-    int64_t missing = 0;
-    fprintf(stderr, "\r%6.0f s", t_s);
-    for (size_t i = 0; i < mc_pipeline_get_n_streams(p); i++) {
-        mc_pipeline_stream_stats s = mc_pipeline_get_stream_stats(p, i);
-        fprintf(stderr, "  %s %lld", s.name, (long long)s.frames);
-        missing += s.missing;
+    mc_pipeline_stream_stats s = mc_pipeline_get_stream_stats(p, i);
+    const mc_live *live = mc_pipeline_get_live(p);
+    float value[64];
+    uint8_t status[64];
+    int64_t t_end;
+    size_t n = mc_pipeline_get_last_row(p, i, value, status, 64, &t_end);
+    n = n < 64 ? n : 64;
+    const char *state = !live ? "rec" : n == 0 ? "rec" : t_end == MC_NO_TIME ? "waiting" : "ok";
+    char values[160] = "";
+    size_t len = 0;
+    for (size_t k = 0; k < n && t_end != MC_NO_TIME; k++) {
+        const mc_feature_def *f = mc_live_get_feature(live, i, k);
+        if (status[k] != MC_FS_OK && strcmp(state, "ok") == 0)
+            state = mc_feature_status_name(status[k]);
+        for (size_t j = 0; j < sizeof shown / sizeof shown[0] && len < sizeof values; j++) {
+            if (strcmp(f->name, shown[j].name) != 0)
+                continue;
+            int rel = strstr(f->name, "_rel") != NULL;
+            int w = status[k] != MC_FS_OK
+                        ? snprintf(values + len, sizeof values - len, "%s -  ", shown[j].label)
+                        : snprintf(values + len, sizeof values - len, "%s %.*f%s  ", shown[j].label,
+                                   rel ? 0 : 1, rel ? 100.0 * (double)value[k] : (double)value[k],
+                                   rel ? "%" : "");
+            len = w > 0 && (size_t)w < sizeof values - len ? len + (size_t)w : sizeof values;
+        }
     }
-    fprintf(stderr, "  missing %lld\033[K", (long long)missing);
+    fprintf(stderr, "\r\033[K  %-16.16s %-10.10s %-60.60s %8lld %8llu\n", s.name, state, values,
+            (long long)s.missing, (unsigned long long)s.analysis_dropped);
+}
+
+/* The table, redrawn in place: `*lines` is how many lines the last drawing took (0: none). */
+static void view_draw(mc_pipeline *p, const char *path, double t_s, int events, int *lines)
+{
+    if (*lines > 0)
+        fprintf(stderr, "\033[%dA", *lines);
+    fprintf(stderr, "\r\033[K%s  %.0f s  %d event%s typed", path, t_s, events,
+            events == 1 ? "" : "s");
+    mc_osc_out *osc = mc_pipeline_get_osc(p);
+    for (size_t k = 0; osc && k < mc_osc_out_count(osc); k++) {
+        mc_osc_out_stats os;
+        mc_osc_out_get_stats(osc, k, &os);
+        fprintf(stderr, "  OSC %zu: %llu sent, %llu dropped, %llu failed", k + 1,
+                (unsigned long long)os.sender.sent, (unsigned long long)os.dropped,
+                (unsigned long long)os.sender.failed);
+    }
+    fprintf(stderr, "\n\r\033[K  %-16s %-10s %-60s %8s %8s\n", "stream", "state", "last values",
+            "missing", "an.drop");
+    size_t n = mc_pipeline_get_n_streams(p);
+    for (size_t i = 0; i < n; i++)
+        view_stream(p, i);
+    *lines = (int)n + 2;
 }
 
 /* --osc-in [HOST:]PORT, HOST possibly an IPv6 address in brackets: binds the receiver. */
@@ -204,7 +294,8 @@ static mc_status make_sources(const mc_record_opts *o, int64_t mono0, mc_source 
                 st = MC_EINVAL;
             }
         if (st == MC_OK)
-            st = mc_cli_make_sim_source(o->cmd, spec, 1, mono0, o->duration_s, 0.1, &src[i]);
+            st = mc_cli_make_sim_source(o->cmd, spec, 1, o->speed > 0 ? o->speed : 1, mono0,
+                                        o->duration_s, 0.1, &src[i]);
     }
     free(spec);
     return st;
@@ -236,6 +327,15 @@ int mc_record_run(const mc_record_opts *o)
     st = make_sources(o, clock.mono0_ns, src);
     if (st == MC_OK && o->osc_in)
         st = make_osc_in(cmd, o->osc_in, &osc);
+    mc_analysis_config acfg;
+    mc_analysis_config_default(&acfg);
+    if (st == MC_OK && o->config) {
+        mc_diag d;
+        mc_diag_clear(&d);
+        st = mc_analysis_config_load(&acfg, o->config, &d);
+        if (st != MC_OK)
+            mc_cli_error(cmd, "%s", d.message[0] ? d.message : mc_strerror(st));
+    }
     if (st == MC_OK) {
         mc_pipeline_config pc = mc_pipeline_config_default();
         pc.sources = src;
@@ -245,7 +345,13 @@ int mc_record_run(const mc_record_opts *o)
         pc.writer.allow_id = o->session.allow_id;
         pc.writer.compression = o->compression;
         pc.mono0_ns = clock.mono0_ns;
+        pc.unix0_ns = clock.unix0_ns;
         pc.osc_in = osc;
+        pc.analysis = o->no_analysis ? NULL : &acfg;
+        pc.osc = !o->no_analysis && !o->no_osc;
+        pc.osc_urls = o->osc_urls;
+        pc.n_osc_urls = o->n_osc_urls;
+        pc.time_scale = o->speed > 0 ? o->speed : 1;
         mc_diag d;
         mc_diag_clear(&d);
         st = mc_pipeline_create(&pc, &d, &p);
@@ -277,6 +383,8 @@ int mc_record_run(const mc_record_opts *o)
         memset(&lr, 0, sizeof lr);
         lr.eof = flags < 0 || fcntl(STDIN_FILENO, F_SETFL, flags | O_NONBLOCK) < 0;
         int64_t last_status = 0;
+        int view = tty ? 0 : -1; /* lines of the table on the terminal; -1: quiet */
+        double speed = o->speed > 0 ? o->speed : 1;
         while (!stop_requested && mc_pipeline_is_running(p)) {
             struct pollfd pfd = {STDIN_FILENO, POLLIN, 0};
             int ready = lr.eof ? 0 : poll(&pfd, 1, 200);
@@ -284,23 +392,21 @@ int mc_record_run(const mc_record_opts *o)
                 struct timespec ts = {0, 200000000};
                 nanosleep(&ts, NULL);
             } else if (ready > 0) {
-                read_stdin(cmd, p, &lr, &events, tty);
+                read_stdin(cmd, p, &lr, &events, &view);
             }
             int64_t now = mc_clock_now_ns();
-            double t_s = (double)(now - clock.mono0_ns) / 1e9;
+            double t_s = (double)(now - clock.mono0_ns) / 1e9 * speed;
             /* Sources end on their own at the duration; this is the backstop for any that
              * would not (a silent device). */
-            if (o->duration_s > 0 && t_s > o->duration_s + 5)
+            if (o->duration_s > 0 && t_s > o->duration_s + 5 * speed)
                 break;
-            if (tty && now - last_status > 1000000000) {
-                print_status(p, t_s);
+            if (view >= 0 && now - last_status > 1000000000) {
+                view_draw(p, o->output, t_s, events, &view);
                 last_status = now;
             }
         }
         if (flags >= 0)
             fcntl(STDIN_FILENO, F_SETFL, flags);
-        if (tty)
-            fprintf(stderr, "\r\033[K");
         mc_diag d;
         mc_diag_clear(&d);
         st = mc_pipeline_finish(p, &d);
@@ -313,11 +419,33 @@ int mc_record_run(const mc_record_opts *o)
                 missing += s.missing;
                 frames += s.frames;
             }
+            int64_t rows = 0;
+            uint64_t analysis_dropped = 0;
+            for (size_t i = 0; i < mc_pipeline_get_n_streams(p); i++) {
+                mc_pipeline_stream_stats s = mc_pipeline_get_stream_stats(p, i);
+                rows += s.rows;
+                analysis_dropped += s.analysis_dropped;
+            }
             printf("recorded %s: %.1f s, %zu streams, %lld samples, %lld missing, %d typed "
                    "event%s\n",
-                   o->output, (double)(mc_clock_now_ns() - clock.mono0_ns) / 1e9,
+                   o->output,
+                   (double)(mc_clock_now_ns() - clock.mono0_ns) / 1e9 *
+                       (o->speed > 0 ? o->speed : 1),
                    mc_pipeline_get_n_streams(p), (long long)frames, (long long)missing, events,
                    events == 1 ? "" : "s");
+            if (mc_pipeline_get_live(p))
+                printf("live analysis: %lld feature rows, %llu dropped (analysis behind)\n",
+                       (long long)rows, (unsigned long long)analysis_dropped);
+            mc_osc_out *out = mc_pipeline_get_osc(p);
+            for (size_t k = 0; out && k < mc_osc_out_count(out); k++) {
+                mc_osc_out_stats os;
+                mc_osc_out_get_stats(out, k, &os);
+                printf("OSC %s: %llu packets sent, %llu failed, %llu items dropped (queue full), "
+                       "%llu left\n",
+                       k < o->n_osc_urls ? o->osc_urls[k] : MC_OSC_DEFAULT_URL,
+                       (unsigned long long)os.sender.sent, (unsigned long long)os.sender.failed,
+                       (unsigned long long)os.dropped, (unsigned long long)os.left);
+            }
             if (osc) {
                 mc_osc_in_stats os = mc_osc_in_get_stats(osc);
                 printf("OSC events: %llu received, %llu ignored (malformed), %llu dropped (queue "
@@ -350,6 +478,11 @@ int mc_cmd_record(int argc, char **argv)
         {"duration", required_argument, NULL, OPT_DURATION},
         {"compression", required_argument, NULL, OPT_COMPRESSION},
         {"osc-in", required_argument, NULL, OPT_OSC_IN},
+        {"osc", required_argument, NULL, OPT_OSC},
+        {"no-osc", no_argument, NULL, OPT_NO_OSC},
+        {"no-analysis", no_argument, NULL, OPT_NO_ANALYSIS},
+        {"config", required_argument, NULL, OPT_CONFIG},
+        {"speed", required_argument, NULL, OPT_SPEED},
         {"help", no_argument, NULL, 'h'},
         MC_CLI_SESSION_OPTIONS,
         {NULL, 0, NULL, 0},
@@ -359,8 +492,12 @@ int mc_cmd_record(int argc, char **argv)
     o.cmd = "record";
     o.compression = 4;
     const char **specs = calloc((size_t)argc, sizeof *specs);
-    if (!specs)
+    const char **urls = calloc((size_t)argc, sizeof *urls);
+    if (!specs || !urls) {
+        free(specs);
+        free(urls);
         return MC_EXIT_INTERNAL;
+    }
     int opt, rc = MC_EXIT_USER;
     double v;
     opterr = 0;
@@ -389,6 +526,25 @@ int mc_cmd_record(int argc, char **argv)
         case OPT_OSC_IN:
             o.osc_in = optarg;
             break;
+        case OPT_OSC:
+            urls[o.n_osc_urls++] = optarg;
+            break;
+        case OPT_NO_OSC:
+            o.no_osc = 1;
+            break;
+        case OPT_NO_ANALYSIS:
+            o.no_analysis = 1;
+            break;
+        case OPT_CONFIG:
+            o.config = optarg;
+            break;
+        case OPT_SPEED:
+            if (!mc_cli_parse_double(optarg, &v) || v < 0.01 || v > 1000) {
+                mc_cli_error("record", "--speed '%s': expected a factor in [0.01, 1000]", optarg);
+                goto done;
+            }
+            o.speed = v;
+            break;
         case 'h':
             printf(help, mc_cli_session_help);
             rc = MC_EXIT_OK;
@@ -402,9 +558,15 @@ int mc_cmd_record(int argc, char **argv)
         mc_cli_error("record", "unexpected argument '%s' (mcirc record --help)", argv[optind]);
         goto done;
     }
+    if (o.n_osc_urls > 0 && (o.no_osc || o.no_analysis)) {
+        mc_cli_error("record", "--osc with --no-osc or --no-analysis: choose one");
+        goto done;
+    }
     o.sources = specs;
+    o.osc_urls = urls;
     rc = mc_record_run(&o);
 done:
     free(specs);
+    free(urls);
     return rc;
 }

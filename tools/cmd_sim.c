@@ -167,7 +167,7 @@ int mc_cmd_sim(int argc, char **argv)
         }
         /* One-second blocks: the clock fit sees one point a second, which is plenty on an
          * exact clock, and the HDF5 writes stay large. */
-        st = mc_cli_make_sim_source("sim", spec, 0, 0, duration, 1.0, &src[n_src]);
+        st = mc_cli_make_sim_source("sim", spec, 0, 1, 0, duration, 1.0, &src[n_src]);
         if (st == MC_OK) {
             infos[n_src] = *mc_source_get_info(src[n_src], 0);
             n_src++;

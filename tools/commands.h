@@ -26,6 +26,12 @@ typedef struct mc_record_opts {
     double duration_s; /* 0: until Ctrl-C, SIGTERM or the end of every source */
     int compression;
     const char *osc_in; /* NULL, or --osc-in [HOST:]PORT: receive /mcirc/event ,ssf over UDP */
+    const char *const *osc_urls; /* [n_osc_urls] --osc destinations; none: loopback default */
+    size_t n_osc_urls;
+    int no_osc;         /* --no-osc: no OSC output */
+    int no_analysis;    /* --no-analysis: record only (no /features, no OSC) */
+    const char *config; /* --config FILE: analysis parameters as for analyze */
+    double speed;       /* --speed X: simulated sources X times real time (0 or 1: real time) */
 } mc_record_opts;
 
 /** Record; prints progress on a terminal and a summary. @return the exit code */

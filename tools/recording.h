@@ -24,6 +24,7 @@ typedef struct mc_recording_stream_stats {
     int64_t gaps;           /* gap rows */
     double rate_hz;         /* fitted rate (regular streams) */
     double jitter_ms;       /* arrival jitter estimate (regular streams) */
+    int64_t rows_waiting;   /* feature rows not yet written (waiting for their time or a flush) */
 } mc_recording_stream_stats;
 
 /** Create the session file (see mc_h5_writer_create) and a clock fit per regular stream.
@@ -47,6 +48,28 @@ MC_NODISCARD mc_status mc_recording_flush(mc_recording *r);
 MC_NODISCARD mc_status mc_recording_finish(mc_recording *r, mc_diag *d);
 
 mc_recording_stream_stats mc_recording_get_stream_stats(const mc_recording *r, size_t stream);
+
+/** Where the last block written to `stream` went: its first stored index (the source's index
+ *  shifted by the frames inserted for gaps) and the clock fit's present estimate of that frame's
+ *  session time, ns (irregular streams: the frame's own time). Thread: one per handle. */
+typedef struct mc_recording_placement {
+    int64_t first_index;
+    int64_t t0_ns;
+} mc_recording_placement;
+mc_recording_placement mc_recording_get_placement(const mc_recording *r, size_t stream);
+
+/** Store one row of a stream's feature values (the analyser row of the window that ends at
+ *  end_index; values in the order of the stream's feature specs in the writer configuration,
+ *  which must be consecutive). An irregular stream's row carries its time (end_t_ns, session ns)
+ *  and is written at the next flush. A regular stream's row waits until the clock anchors that
+ *  bracket its window's last frame are stored, and gets the time a reader rebuilds from them
+ *  (mc_time_index_map) plus one period, which is how `mcirc analyze` times a window: features
+ *  recorded live and computed from the file afterwards then have equal times.
+ *  Thread: one per handle. @return MC_OK; MC_EINVAL (stream without features, wrong count,
+ *  end_index not increasing); MC_ENOMEM */
+MC_NODISCARD mc_status mc_recording_add_row(mc_recording *r, size_t stream, int64_t end_index,
+                                            int64_t end_t_ns, size_t n, const float *value,
+                                            const uint8_t *status);
 
 void mc_recording_destroy(mc_recording *r); /* NULL is a no-op */
 
