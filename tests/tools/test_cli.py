@@ -699,6 +699,147 @@ def test_import_errors():
     check(not os.path.exists(path("j.h5")), "a failed import left a file")
 
 
+
+def features_of(h5file):
+    """Every /features series of a file: {(stream, feature): (t_ns, value, status, attrs)}."""
+    out = {}
+    with h5py.File(h5file, "r") as f:
+        for s in f.get("features", {}):
+            for name, g in f["features"][s].items():
+                out[(s, name)] = (g["t_ns"][:], g["value"][:], g["status"][:],
+                                  {k: str(v) for k, v in g.attrs.items() if k != "software"})
+    return out
+
+
+LIVE_STREAMS = ["--source", "ppg_finger=sim:ppg,hr=80,pi=3",
+                "--source", "ldf_forearm=sim:ldf,porh=100",
+                "--source", "nirs_thenar=sim:nirs,vot=60",
+                "--source", "pco2_skin=sim:pco2,drift=6"]
+
+
+def test_record_live_equals_analyze():
+    """The features record computes live and writes into /features equal, value for value and
+    time for time, those `mcirc analyze` computes from the finished file with the same
+    parameters (a 4-minute session of four simulated devices at 8x, with a configuration file
+    given to both); and they carry the simulator's truth."""
+    rec = path("live_eq.h5")
+    cfg = path("live_eq.ini")
+    with open(cfg, "w") as f:
+        f.write("[ppg]\nhop_s = 2\n[pco2]\ndiscard_s = 0\n")
+    t0 = time.time()
+    rc, out, err = run("record", "-o", rec, *SIM_BASE, *LIVE_STREAMS, "--duration", "240",
+                       "--speed", "8", "--config", cfg, "--no-osc", timeout=120)
+    wall = time.time() - t0
+    check(rc == 0, f"record: {err}")
+    check("0 missing" in out and "0 dropped (analysis behind)" in out, f"summary: {out}")
+    live = features_of(rec)
+    check(len(live) >= 20, f"live series: {sorted(live)}")
+    out_dir = path("live_eq_out")
+    os.makedirs(out_dir)
+    rc, _, err = run("analyze", rec, "-o", out_dir, "--config", cfg)
+    check(rc == 0, f"analyze: {err}")
+    offline = features_of(os.path.join(out_dir, "live_eq.features.h5"))
+    check(sorted(live) == sorted(offline), f"same series: {sorted(live)} / {sorted(offline)}")
+    rows = 0
+    for key, (t, v, st, attrs) in offline.items():
+        lt, lv, lst, lattrs = live[key]
+        check(len(lt) == len(t) and len(t) > 0, f"{key}: {len(lt)} live rows, {len(t)} offline")
+        check(np.array_equal(lt, t), f"{key}: times differ, first {lt[:3]} / {t[:3]}")
+        check(np.array_equal(lv, v, equal_nan=True), f"{key}: values differ")
+        check(np.array_equal(lst, st), f"{key}: statuses differ")
+        check(lattrs == attrs, f"{key}: attributes {lattrs} / {attrs}")
+        rows += len(t)
+    t, v, st, _ = live[("ppg_finger", "pi")]
+    check(abs(np.median(np.diff(t)) - 2e9) < 1e6, f"the configured hop of 2 s: {np.diff(t)[:5]}")
+    good = v[(st == 0) & (t > 20e9)]
+    check(len(good) > 50 and abs(np.median(good) - 3) < 0.3, f"pi {np.median(good)}")
+    t, v, st, _ = live[("ppg_finger", "hr")]
+    good = v[(st == 0) & (t > 20e9)]
+    check(abs(np.median(good) - 80) < 2, f"hr {np.median(good)}")
+    t, v, st, _ = live[("nirs_thenar", "sto2")]
+    check(abs(np.nanmedian(v[t < 50e9]) - 75) < 2, f"sto2 before the VOT {np.nanmedian(v)}")
+    print(f"{len(live)} series, {rows} rows equal live and offline; 240 s recorded in "
+          f"{wall:.1f} s")
+
+
+def free_udp_port():
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_record_osc_to_oscdump():
+    """A live recording's OSC output received by oscdump (liblo-tools): the schema first, then
+    bundles per hop with increasing timetags per address, the simulator's PI and HR, as many PI
+    messages as /features holds, and the waveform under 50 Hz."""
+    if shutil.which("oscdump") is None:
+        print("SKIP: oscdump (liblo-tools) is not installed")
+        return 77
+    port = free_udp_port()
+    # Into a file, not a pipe: a pipe nobody reads until the end fills at 64 kB, and oscdump,
+    # blocked writing, would stop receiving.
+    dump_out = open(path("oscdump.txt"), "w+")
+    dump = subprocess.Popen(["oscdump", "-L", str(port)], stdout=dump_out,
+                            stderr=subprocess.DEVNULL, text=True)
+    try:
+        time.sleep(0.5)
+        rec = path("oscdump.h5")
+        rc, out, err = run("record", "-o", rec, "--subject", "S-07", "--session", "D3",
+                           "--source", "ppg_finger=sim:ppg,hr=66,pi=1.8",
+                           "--source", "nirs_thenar=sim:nirs,sto2=68",
+                           "--duration", "40", "--speed", "4",
+                           "--osc", f"osc.udp://127.0.0.1:{port}", timeout=60)
+        check(rc == 0, f"record: {err}")
+        check(f"osc.udp://127.0.0.1:{port}: " in out and " 0 failed, 0 items dropped" in out,
+              f"summary: {out}")
+        time.sleep(1)
+    finally:
+        dump.terminate()
+        dump.wait(timeout=10)
+    dump_out.seek(0)
+    lines = dump_out.read().splitlines()
+    dump_out.close()
+    check(len(lines) > 100, f"{len(lines)} lines from oscdump")
+    msgs = []
+    for ln in lines:
+        tt, addr, types, *args = ln.split(" ")
+        sec, frac = tt.split(".")
+        msgs.append((int(sec, 16) + int(frac, 16) / 2**32, addr, types, args))
+    check(msgs[0][1] == "/mcirc/S-07/schema", f"first message {msgs[0][1]}")
+    schema = " ".join(msgs[0][3])
+    for entry in ["/mcirc/S-07/ppg_finger/pi ,f %", "/mcirc/S-07/ppg_finger/hr ,f bpm",
+                  "/mcirc/S-07/nirs_thenar/sto2 ,f %", "/mcirc/S-07/ppg_finger/status ,si",
+                  "/mcirc/S-07/event ,ssf", "version 1"]:
+        check(entry in schema, f"schema lists {entry!r}: {schema}")
+    last = {}
+    for tt, addr, _, _ in msgs[1:]:
+        if addr.endswith("/wave"):
+            continue
+        check(tt > last.get(addr, 0), f"{addr}: timetag {tt} not after {last.get(addr)}")
+        last[addr] = tt
+    pi = [(tt, float(a[0])) for tt, addr, _, a in msgs if addr == "/mcirc/S-07/ppg_finger/pi"]
+    hr = [float(a[0]) for tt, addr, _, a in msgs if addr == "/mcirc/S-07/ppg_finger/hr"]
+    sto2 = [float(a[0]) for tt, addr, _, a in msgs if addr == "/mcirc/S-07/nirs_thenar/sto2"]
+    ntp = 2208988800
+    with h5py.File(rec, "r") as f:
+        n_pi = f["features/ppg_finger/pi/value"].shape[0]
+        start = int(f.attrs["start_unix_ns"]) / 1e9
+        t_pi = f["features/ppg_finger/pi/t_ns"][:] / 1e9
+    check(len(pi) == n_pi, f"{len(pi)} pi messages, {n_pi} rows in the file: "
+          f"{[round(tt - ntp - start, 2) for tt, _ in pi]} / {list(t_pi / 4)}")
+    for (tt, _), t in zip(pi, t_pi):
+        # At --speed 4 the timetag is when the window ended in real time: start + t / 4.
+        check(abs(tt - ntp - start - t / 4) < 0.1, f"timetag {tt - ntp - start:.3f} s vs {t / 4:.3f} s")
+    good = [v for v in (p for _, p in pi[5:]) if v == v]
+    check(len(good) > 20 and abs(np.median(good) - 1.8) < 0.2, f"pi {good[:5]}")
+    check(abs(np.median([v for v in hr[5:] if v == v]) - 66) < 2, f"hr {hr[:5]}")
+    check(abs(np.median(sto2) - 68) < 2, f"sto2 {sto2[:5]}")
+    waves = [m for m in msgs if m[1] == "/mcirc/S-07/ppg_finger/wave"]
+    n_wave = sum(len(m[3]) for m in waves)
+    check(abs(n_wave - 40 * 50) < 50, f"{n_wave} wave samples for 40 s at 50 Hz")
+    print(f"oscdump: {len(msgs)} messages, {len(pi)} pi, {n_wave} wave samples")
+
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else None
     tests = {k[5:]: v for k, v in globals().items() if k.startswith("test_")}

@@ -19,6 +19,7 @@
 #include "formats/h5_reader.h"
 #include "tools/pipeline.h"
 #include "tests/harness.h"
+#include "tests/osc_receiver.h"
 #include "tests/util.h"
 
 /* ---- Helpers --------------------------------------------------------------------------------- */
@@ -581,5 +582,267 @@ TEST(osc_in_events)
     const mc_event *last = find_event(e, ne, "occlusion_end", "last");
     ASSERT_TRUE(last != NULL && isnan(last->value));
     ASSERT_TRUE(last->t_ns >= last_sent - mono0 && last->t_ns <= finished - mono0);
+    mc_h5_reader_destroy(rd);
+}
+
+/* ---- Live analysis and OSC output ------------------------------------------------------------ */
+
+static mc_source *make_fast_source(const char *model, const char *name, const mc_kv *params,
+                                   size_t n_params, int64_t mono0, double duration_s, double speed)
+{
+    mc_source_sim_config c = mc_source_sim_config_default();
+    c.model = model;
+    c.name = name;
+    c.params = params;
+    c.n_params = n_params;
+    c.start_mono_ns = mono0;
+    c.duration_s = duration_s;
+    c.speed = speed;
+    mc_diag d;
+    mc_source *s = NULL;
+    mc_status st = mc_source_sim_create(&c, &d, &s);
+    if (st != MC_OK)
+        fprintf(stderr, "source %s: %s\n", name, d.message);
+    ASSERT_STATUS(st, MC_OK);
+    return s;
+}
+
+static const mc_kv live_ppg[] = {{"hr", "72"}, {"pi", "2.5"}, {"seed", "3"}};
+static const mc_kv live_ldf[] = {{"pu", "25"}, {"seed", "4"}};
+static const mc_kv live_nirs[] = {{"sto2", "70"}, {"seed", "5"}};
+static const mc_kv live_pco2[] = {{"level", "48"}, {"seed", "6"}};
+
+enum { LIVE_STREAMS = 4 };
+
+/* Four streams at `speed` for `duration_s` of session time, analysed live, OSC to `urls`. */
+static mc_pipeline *run_live(const char *path, double duration_s, double speed,
+                             const char *const *urls, size_t n_urls, const mc_osc_out_config *oc,
+                             mc_source **src, const mc_analysis_config *acfg,
+                             const mc_session_info *session)
+{
+    const int64_t mono0 = mc_clock_now_ns();
+    src[0] = make_fast_source("ppg", "ppg_finger", live_ppg, 3, mono0, duration_s, speed);
+    src[1] = make_fast_source("ldf", "ldf_forearm", live_ldf, 2, mono0, duration_s, speed);
+    src[2] = make_fast_source("nirs", "nirs_thenar", live_nirs, 2, mono0, duration_s, speed);
+    src[3] = make_fast_source("pco2", "pco2_skin", live_pco2, 2, mono0, duration_s, speed);
+    mc_pipeline_config pc = mc_pipeline_config_default();
+    pc.sources = src;
+    pc.n_sources = LIVE_STREAMS;
+    pc.writer.path = path;
+    pc.writer.session = session;
+    pc.mono0_ns = mono0;
+    pc.unix0_ns = session->start_unix_ns;
+    pc.analysis = acfg;
+    pc.osc = n_urls > 0;
+    pc.osc_urls = urls;
+    pc.n_osc_urls = n_urls;
+    pc.osc_config = oc;
+    pc.time_scale = speed;
+    mc_pipeline *p = NULL;
+    mc_diag d;
+    mc_diag_clear(&d);
+    mc_status st = mc_pipeline_create(&pc, &d, &p);
+    if (st != MC_OK)
+        fprintf(stderr, "pipeline: %s\n", d.message);
+    ASSERT_STATUS(st, MC_OK);
+    ASSERT_STATUS(mc_pipeline_start(p), MC_OK);
+    wait_not_running(p, ms(1000 * (duration_s / speed + 20)));
+    finish_pipeline(p);
+    return p;
+}
+
+/* The value series of one feature in the session file. */
+static int64_t read_feature(mc_h5_reader *rd, const char *stream, const char *feature, int64_t *t,
+                            float *v, uint8_t *s, size_t cap)
+{
+    for (size_t k = 0; k < mc_h5_reader_get_n_features(rd); k++) {
+        const mc_h5_feature_spec *f = mc_h5_reader_get_feature(rd, k);
+        if (strcmp(f->stream, stream) != 0 || strcmp(f->feature, feature) != 0)
+            continue;
+        int64_t n = mc_h5_reader_get_n_feature_values(rd, k);
+        ASSERT_TRUE(n >= 0 && (size_t)n <= cap);
+        ASSERT_STATUS(mc_h5_reader_read_feature(rd, k, 0, (size_t)n, t, v, s), MC_OK);
+        return n;
+    }
+    return -1;
+}
+
+TEST(live_features_to_file_and_osc)
+{
+    /* 60 s of session time at 6x: the features in /features carry the simulator's truth, and a
+     * liblo server receives the schema first, then every row of every feature with the same
+     * value, bundles with increasing timetags per stream, and status messages. */
+    rx *r = rx_start(LO_UDP);
+    ASSERT_TRUE(r != NULL);
+    char url[64];
+    snprintf(url, sizeof url, "osc.udp://127.0.0.1:%s", r->port);
+    const char *urls[] = {url};
+    const char *path = mc_test_tmp_path("live.h5");
+    mc_session_info session = make_session();
+    mc_analysis_config acfg;
+    mc_analysis_config_default(&acfg);
+    mc_source *src[LIVE_STREAMS];
+    const double duration = 60, speed = 6;
+    mc_pipeline *p = run_live(path, duration, speed, urls, 1, NULL, src, &acfg, &session);
+    const int64_t want[LIVE_STREAMS] = {60 * 250, 60 * 32, 60, 60};
+    for (size_t i = 0; i < LIVE_STREAMS; i++) {
+        mc_pipeline_stream_stats s = mc_pipeline_get_stream_stats(p, i);
+        ASSERT_EQ_INT(s.frames, want[i]);
+        ASSERT_EQ_INT(s.missing, 0);
+        ASSERT_EQ_INT(s.analysis_dropped, 0);
+        ASSERT_TRUE(s.rows > 0);
+    }
+    mc_osc_out_stats os;
+    mc_osc_out_get_stats(mc_pipeline_get_osc(p), 0, &os);
+    ASSERT_EQ_INT(os.dropped, 0);
+    ASSERT_EQ_INT(os.sender.failed, 0);
+    mc_pipeline_destroy(p);
+    for (int i = 0; i < LIVE_STREAMS; i++)
+        mc_source_destroy(src[i]);
+    rx_wait(r, 1u << 30, 300); /* the last datagrams */
+    rx_stop(r);
+
+    mc_h5_reader *rd = open_reader(path);
+    static int64_t t[4096];
+    static float v[4096];
+    static uint8_t st[4096];
+    int64_t n_pi = read_feature(rd, "ppg_finger", "pi", t, v, st, 4096);
+    ASSERT_TRUE(n_pi >= 40); /* hop 1 s, 8 s window */
+    int ok = 0;
+    for (int64_t k = 0; k < n_pi; k++) {
+        ASSERT_TRUE(k == 0 || t[k] > t[k - 1]);
+        if (st[k] == MC_FS_OK && t[k] > ms(15000)) {
+            ASSERT_NEAR_F(v[k], 2.5, 0.25);
+            ok++;
+        }
+    }
+    ASSERT_TRUE(ok >= 30);
+
+    /* Every pi row reached the receiver, with its value, in bundles with increasing timetags. */
+    char pi_path[192], hr_path[192], schema_path[192], status_path[192];
+    snprintf(pi_path, sizeof pi_path, "/mcirc/%s/ppg_finger/pi", session.subject);
+    snprintf(hr_path, sizeof hr_path, "/mcirc/%s/ppg_finger/hr", session.subject);
+    snprintf(schema_path, sizeof schema_path, "/mcirc/%s/schema", session.subject);
+    snprintf(status_path, sizeof status_path, "/mcirc/%s/ppg_finger/status", session.subject);
+    ASSERT_TRUE(r->n > 0);
+    ASSERT_STR_EQ(r->msgs[0].path, schema_path); /* on start: before anything else */
+    int64_t k_pi = 0, last_tt = 0, n_status = 0, hr_ok = 0;
+    for (size_t m = 0; m < r->n; m++) {
+        const rx_msg *x = &r->msgs[m];
+        if (strcmp(x->path, status_path) == 0) {
+            ASSERT_STR_EQ(x->types, "si");
+            ASSERT_EQ_INT(x->i[1], 0); /* nothing dropped */
+            n_status++;
+        }
+        if (strcmp(x->path, hr_path) == 0 && !isnan(x->f[0]) && x->tt_ns > 0) {
+            ASSERT_NEAR_F(x->f[0], 72, 2);
+            hr_ok++;
+        }
+        if (strcmp(x->path, pi_path) != 0)
+            continue;
+        ASSERT_TRUE(k_pi < n_pi);
+        ASSERT_TRUE(x->tt_ns > last_tt);
+        last_tt = x->tt_ns;
+        if (st[k_pi] == MC_FS_OK)
+            ASSERT_TRUE(x->f[0] == v[k_pi]);
+        else
+            ASSERT_TRUE(isnan(x->f[0]));
+        /* The timetag is when the window ended in wall-clock time: the session start plus the
+         * file's time at 1/speed, within the clock fit's estimate (the file's is fitted later). */
+        int64_t file_wall = session.start_unix_ns + llround((double)t[k_pi] / speed);
+        ASSERT_TRUE(llabs(x->tt_ns - file_wall) < ms(50));
+        k_pi++;
+    }
+    ASSERT_EQ_INT(k_pi, n_pi);
+    ASSERT_TRUE(n_status >= 40);
+    ASSERT_TRUE(hr_ok >= 30);
+    fprintf(stderr, "live: %lld pi rows in the file and over OSC, %zu messages received\n",
+            (long long)n_pi, r->n);
+    mc_h5_reader_destroy(rd);
+    rx_free(r);
+}
+
+TEST(live_osc_receivers_absent_or_stuck)
+{
+    /* Three destinations that never take anything: a UDP port where nobody listens, a TCP
+     * listener whose accept queue is full (connect never completes) and an unreachable
+     * address; small queues. The recording still has every sample, the features are all in the
+     * file, and the OSC losses are counted per destination. */
+    int udp = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof a;
+    ASSERT_TRUE(bind(udp, (struct sockaddr *)&a, sizeof a) == 0);
+    ASSERT_TRUE(getsockname(udp, (struct sockaddr *)&a, &alen) == 0);
+    int udp_port = ntohs(a.sin_port);
+    close(udp); /* nobody listens there now */
+    int lst = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in b = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    ASSERT_TRUE(bind(lst, (struct sockaddr *)&b, sizeof b) == 0);
+    ASSERT_TRUE(listen(lst, 0) == 0);
+    alen = sizeof b;
+    ASSERT_TRUE(getsockname(lst, (struct sockaddr *)&b, &alen) == 0);
+    int fillers[4];
+    for (int k = 0; k < 4; k++) { /* fill the accept queue; the extra connects just wait */
+        fillers[k] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        (void)connect(fillers[k], (struct sockaddr *)&b, sizeof b);
+    }
+    char u1[64], u2[64];
+    snprintf(u1, sizeof u1, "osc.udp://127.0.0.1:%d", udp_port);
+    snprintf(u2, sizeof u2, "osc.tcp://127.0.0.1:%d", ntohs(b.sin_port));
+    const char *urls[] = {u1, u2, "osc.udp://192.0.2.1:9"}; /* TEST-NET-1: goes nowhere */
+    mc_osc_out_config oc = mc_osc_out_config_default();
+    oc.queue_len = 8;
+    const char *path = mc_test_tmp_path("live_stuck.h5");
+    mc_session_info session = make_session();
+    mc_analysis_config acfg;
+    mc_analysis_config_default(&acfg);
+    mc_source *src[LIVE_STREAMS];
+    mc_pipeline *p = run_live(path, 30, 6, urls, 3, &oc, src, &acfg, &session);
+    const int64_t want[LIVE_STREAMS] = {30 * 250, 30 * 32, 30, 30};
+    for (size_t i = 0; i < LIVE_STREAMS; i++) {
+        mc_pipeline_stream_stats s = mc_pipeline_get_stream_stats(p, i);
+        ASSERT_EQ_INT(s.frames, want[i]);
+        ASSERT_EQ_INT(s.missing, 0);
+        ASSERT_EQ_INT(s.ring_dropped, 0);
+    }
+    mc_osc_out *o = mc_pipeline_get_osc(p);
+    mc_osc_out_stats st[3];
+    for (size_t k = 0; k < 3; k++) {
+        mc_osc_out_get_stats(o, k, &st[k]);
+        fprintf(stderr, "destination %zu: pushed %llu, sent %llu, failed %llu, dropped %llu\n", k,
+                (unsigned long long)st[k].pushed, (unsigned long long)st[k].sender.sent,
+                (unsigned long long)st[k].sender.failed, (unsigned long long)st[k].dropped);
+        ASSERT_TRUE(st[k].pushed > 100);
+    }
+    /* The stuck TCP peer: nothing sent, everything failed or dropped and counted. */
+    ASSERT_EQ_INT(st[1].sender.sent, 0);
+    ASSERT_TRUE(st[1].sender.failed + st[1].dropped + st[1].left > 0);
+    ASSERT_TRUE(st[1].sender.failed + st[1].dropped + st[1].left + st[1].queued >=
+                st[1].pushed - 1);
+    mc_pipeline_destroy(p);
+    for (int i = 0; i < LIVE_STREAMS; i++)
+        mc_source_destroy(src[i]);
+    for (int k = 0; k < 4; k++)
+        close(fillers[k]);
+    close(lst);
+
+    mc_h5_reader *rd = open_reader(path);
+    for (size_t i = 0; i < LIVE_STREAMS; i++) {
+        ASSERT_EQ_INT(mc_h5_reader_get_n_frames(rd, i), want[i]);
+        /* Accelerated time magnifies scheduling delays: a late block may read as a clock step
+         * (a gap row of 0 samples). No sample is missing. */
+        size_t ng = 0;
+        const mc_h5_gap *g = mc_h5_reader_get_gaps(rd, i, &ng);
+        for (size_t k = 0; k < ng; k++) {
+            fprintf(stderr, "stream %zu: gap at %lld, %lld missing (%s)\n", i,
+                    (long long)g[k].first_index, (long long)g[k].n_missing, g[k].reason);
+            ASSERT_EQ_INT(g[k].n_missing, 0);
+        }
+    }
+    static int64_t t[1024];
+    static float v[1024];
+    static uint8_t s[1024];
+    ASSERT_TRUE(read_feature(rd, "ppg_finger", "pi", t, v, s, 1024) >= 20);
+    ASSERT_TRUE(read_feature(rd, "nirs_thenar", "sto2", t, v, s, 1024) >= 20);
     mc_h5_reader_destroy(rd);
 }
