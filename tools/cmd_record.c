@@ -195,7 +195,7 @@ static void view_stream(mc_pipeline *p, size_t i)
             len = w > 0 && (size_t)w < sizeof values - len ? len + (size_t)w : sizeof values;
         }
     }
-    fprintf(stderr, "\r\033[K  %-16.16s %-10.10s %-60.60s %8lld %8llu\n", s.name, state, values,
+    fprintf(stderr, "\r\033[K  %-16.16s %-19.19s %-60.60s %8lld %8llu\n", s.name, state, values,
             (long long)s.missing, (unsigned long long)s.analysis_dropped);
 }
 
@@ -214,7 +214,7 @@ static void view_draw(mc_pipeline *p, const char *path, double t_s, int events, 
                 (unsigned long long)os.sender.sent, (unsigned long long)os.dropped,
                 (unsigned long long)os.sender.failed);
     }
-    fprintf(stderr, "\n\r\033[K  %-16s %-10s %-60s %8s %8s\n", "stream", "state", "last values",
+    fprintf(stderr, "\n\r\033[K  %-16s %-19s %-60s %8s %8s\n", "stream", "state", "last values",
             "missing", "an.drop");
     size_t n = mc_pipeline_get_n_streams(p);
     for (size_t i = 0; i < n; i++)

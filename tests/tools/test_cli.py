@@ -840,6 +840,49 @@ def test_record_osc_to_oscdump():
     check(abs(n_wave - 40 * 50) < 50, f"{n_wave} wave samples for 40 s at 50 Hz")
     print(f"oscdump: {len(msgs)} messages, {len(pi)} pi, {n_wave} wave samples")
 
+
+def test_record_terminal_view():
+    """On a terminal, record shows a table of the streams that refreshes in place (cursor up,
+    the same lines redrawn) with each stream's state and last values; in a pipe it prints
+    nothing while recording, only the summary on stdout."""
+    import pty
+    master, slave = pty.openpty()
+    rec = path("view.h5")
+    cfg = path("view.ini")
+    with open(cfg, "w") as f:
+        f.write("[pco2]\ndiscard_s = 0\n")
+    proc = subprocess.Popen([MCIRC, "record", "-o", rec, *SIM_BASE, "--duration", "60",
+                             "--speed", "6", "--no-osc", "--config", cfg,
+                             "--source", "ppg_finger=sim:ppg,hr=70,pi=2",
+                             "--source", "pco2_ear=sim:pco2,level=44"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    out = proc.communicate(timeout=60)[0].decode()
+    os.close(master)
+    check(proc.returncode == 0, "record under a terminal")
+    screen = b"".join(chunks).decode(errors="replace")
+    check("last values" in screen and "missing" in screen, f"the table header: {screen[:300]!r}")
+    redraws = screen.count("\033[4A")  # 2 header lines + 2 streams, redrawn in place
+    check(redraws >= 5, f"{redraws} redraws in place")
+    last = screen[screen.rfind("\033[4A"):]
+    check("ppg_finger" in last and "pco2_ear" in last, f"both streams: {last!r}")
+    check(" ok " in last and "PI 2.0" in last and "HR 70." in last, f"PPG values: {last!r}")
+    check("PCO2 44." in last, f"PCO2 value: {last!r}")
+    check("recorded " in out, f"summary on stdout: {out!r}")
+    # In a pipe: nothing on stderr.
+    rc, out, err = run("record", "-o", path("view_pipe.h5"), *SIM_BASE, "--duration", "6",
+                       "--speed", "6", "--no-osc", "--source", "ppg_finger=sim:ppg")
+    check(rc == 0 and err == "", f"quiet in a pipe: {err!r}")
+
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else None
     tests = {k[5:]: v for k, v in globals().items() if k.startswith("test_")}
