@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dsp/features.h"
 #include "formats/h5_reader.h"
 #include "tools/recording.h"
 #include "tests/harness.h"
@@ -480,5 +481,114 @@ TEST(write_errors)
     mc_h5_reader *rd = open_reader(path);
     ASSERT_EQ_INT(mc_h5_reader_get_n_streams(rd), 2);
     ASSERT_EQ_INT(mc_h5_reader_get_n_frames(rd, REG), 25);
+    mc_h5_reader_destroy(rd);
+}
+
+TEST(feature_rows_timed_as_a_reader_times_them)
+{
+    /* Rows handed over as a live analysis does (after each block, for every window end reached
+     * so far) are written with exactly the time a reader rebuilds for the window's last frame,
+     * plus one period — how `mcirc analyze` times a window — across a pause (inserted missing
+     * rows), a dropped block, jittered arrivals and flushes; irregular rows keep their time. */
+    const char *path = mc_test_tmp_path("rows.h5");
+    mc_session_info s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.subject, sizeof s.subject, "ICU-014");
+    snprintf(s.session, sizeof s.session, "D2");
+    mc_session_set_start(&s, 1795639066123000000LL);
+    mc_stream_info st[2];
+    memset(st, 0, sizeof st);
+    st[REG] = (mc_stream_info){.name = "ppg_finger",
+                               .modality = MC_MODALITY_PPG,
+                               .n_channels = 2,
+                               .channels = ppg_ch,
+                               .rate_hz = 100};
+    st[IRR] = (mc_stream_info){.name = "nirs_thenar",
+                               .modality = MC_MODALITY_NIRS,
+                               .n_channels = 1,
+                               .channels = nirs_ch,
+                               .rate_hz = 0};
+    const mc_h5_feature_spec specs[] = {
+        {"ppg_finger", "pi", "%", "test", "window_s=1"},
+        {"ppg_finger", "hr", "bpm", "test", "window_s=1"},
+        {"nirs_thenar", "sto2", "%", "test", "hop=1"},
+    };
+    mc_h5_writer_config cfg = mc_h5_writer_config_default();
+    cfg.path = path;
+    cfg.session = &s;
+    cfg.n_streams = 2;
+    cfg.streams = st;
+    cfg.n_features = 3;
+    cfg.features = specs;
+    mc_recording *r = NULL;
+    mc_diag d;
+    ASSERT_STATUS(mc_recording_create(&cfg, MONO0, &d, &r), MC_OK);
+
+    enum { ROWS = 400 };
+    static int64_t end_index[ROWS];
+    size_t n_rows = 0;
+    int64_t next_end = 100;
+    uint32_t lcg = 12345;
+    int64_t src = 0, t_src = 0; /* source index and its nominal time (ns) */
+    for (int blk = 0; blk < 3000; blk++) {
+        if (blk == 1200)
+            t_src += 3000000000; /* a 3 s pause: the device sent nothing */
+        if (blk == 2000) {
+            src += 10; /* a block lost on the way */
+            t_src += 100000000;
+        }
+        lcg = lcg * 1103515245u + 12345u;
+        int64_t jitter = (int64_t)(lcg >> 16) % 4000000 - 2000000; /* +-2 ms */
+        feed(r, (uint64_t)blk, src, 10, MONO0 + t_src + jitter);
+        src += 10;
+        t_src += 100000000;
+        int64_t frames = mc_recording_get_stream_stats(r, REG).frames;
+        while (next_end <= frames && n_rows < ROWS) {
+            float v[2] = {(float)n_rows, (float)n_rows * 0.5f};
+            uint8_t ok[2] = {MC_FS_OK, MC_FS_OK};
+            ASSERT_STATUS(mc_recording_add_row(r, REG, next_end, MC_NO_TIME, 2, v, ok), MC_OK);
+            end_index[n_rows++] = next_end;
+            next_end += 100;
+        }
+        if (blk % 10 == 9)
+            ASSERT_STATUS(mc_recording_flush(r), MC_OK);
+    }
+    ASSERT_TRUE(n_rows >= 300);
+    ASSERT_TRUE(mc_recording_get_stream_stats(r, REG).missing > 0); /* the pause and the loss */
+    /* Irregular rows carry their own time. Errors: a stream without features, a wrong count, a
+     * row not after the last one, an irregular row without time. */
+    float one = 71.5f;
+    uint8_t ok = MC_FS_OK;
+    ASSERT_STATUS(mc_recording_add_row(r, IRR, 5, 4000000000, 1, &one, &ok), MC_OK);
+    ASSERT_STATUS(mc_recording_add_row(r, IRR, 6, 5000000000, 1, &one, &ok), MC_OK);
+    ASSERT_STATUS(mc_recording_add_row(r, IRR, 6, 6000000000, 1, &one, &ok), MC_EINVAL);
+    ASSERT_STATUS(mc_recording_add_row(r, IRR, 7, MC_NO_TIME, 1, &one, &ok), MC_EINVAL);
+    ASSERT_STATUS(mc_recording_add_row(r, IRR, 8, 7000000000, 2, &one, &ok), MC_EINVAL);
+    ASSERT_STATUS(mc_recording_add_row(r, 2, 8, 7000000000, 1, &one, &ok), MC_EINVAL);
+    ASSERT_TRUE(mc_recording_get_stream_stats(r, REG).rows_waiting > 0); /* anchors to come */
+    finish(r);
+
+    mc_h5_reader *rd = open_reader(path);
+    ASSERT_EQ_INT(mc_h5_reader_get_n_features(rd), 3);
+    ASSERT_EQ_INT(mc_h5_reader_get_n_feature_values(rd, 0), (int64_t)n_rows);
+    ASSERT_EQ_INT(mc_h5_reader_get_n_feature_values(rd, 1), (int64_t)n_rows);
+    static int64_t t[ROWS];
+    static float v[ROWS];
+    static uint8_t fs[ROWS];
+    ASSERT_STATUS(mc_h5_reader_read_feature(rd, 1, 0, n_rows, t, v, fs), MC_OK);
+    for (size_t k = 0; k < n_rows; k++) {
+        int64_t last;
+        ASSERT_STATUS(mc_h5_reader_read_times(rd, REG, end_index[k] - 1, 1, &last), MC_OK);
+        if (t[k] != last + 10000000)
+            fprintf(stderr, "row %zu (end %lld): %lld, reader %lld\n", k, (long long)end_index[k],
+                    (long long)t[k], (long long)(last + 10000000));
+        ASSERT_EQ_INT(t[k], last + 10000000);
+        ASSERT_NEAR_F(v[k], (double)k * 0.5, 0);
+        ASSERT_EQ_INT(fs[k], MC_FS_OK);
+    }
+    ASSERT_EQ_INT(mc_h5_reader_get_n_feature_values(rd, 2), 2);
+    ASSERT_STATUS(mc_h5_reader_read_feature(rd, 2, 0, 2, t, v, fs), MC_OK);
+    ASSERT_EQ_INT(t[0], 4000000000);
+    ASSERT_EQ_INT(t[1], 5000000000);
     mc_h5_reader_destroy(rd);
 }
