@@ -615,10 +615,10 @@ static const mc_kv live_pco2[] = {{"level", "48"}, {"seed", "6"}};
 enum { LIVE_STREAMS = 4 };
 
 /* Four streams at `speed` for `duration_s` of session time, analysed live, OSC to `urls`. */
-static mc_pipeline *run_live(const char *path, double duration_s, double speed,
-                             const char *const *urls, size_t n_urls, const mc_osc_out_config *oc,
-                             mc_source **src, const mc_analysis_config *acfg,
-                             const mc_session_info *session)
+static mc_pipeline *start_live(const char *path, double duration_s, double speed,
+                               const char *const *urls, size_t n_urls, const mc_osc_out_config *oc,
+                               mc_source **src, const mc_analysis_config *acfg,
+                               const mc_session_info *session, mc_osc_in *osc_in)
 {
     const int64_t mono0 = mc_clock_now_ns();
     src[0] = make_fast_source("ppg", "ppg_finger", live_ppg, 3, mono0, duration_s, speed);
@@ -638,6 +638,7 @@ static mc_pipeline *run_live(const char *path, double duration_s, double speed,
     pc.n_osc_urls = n_urls;
     pc.osc_config = oc;
     pc.time_scale = speed;
+    pc.osc_in = osc_in;
     mc_pipeline *p = NULL;
     mc_diag d;
     mc_diag_clear(&d);
@@ -646,6 +647,16 @@ static mc_pipeline *run_live(const char *path, double duration_s, double speed,
         fprintf(stderr, "pipeline: %s\n", d.message);
     ASSERT_STATUS(st, MC_OK);
     ASSERT_STATUS(mc_pipeline_start(p), MC_OK);
+    return p;
+}
+
+static mc_pipeline *run_live(const char *path, double duration_s, double speed,
+                             const char *const *urls, size_t n_urls, const mc_osc_out_config *oc,
+                             mc_source **src, const mc_analysis_config *acfg,
+                             const mc_session_info *session)
+{
+    mc_pipeline *p =
+        start_live(path, duration_s, speed, urls, n_urls, oc, src, acfg, session, NULL);
     wait_not_running(p, ms(1000 * (duration_s / speed + 20)));
     finish_pipeline(p);
     return p;
@@ -683,7 +694,25 @@ TEST(live_features_to_file_and_osc)
     mc_analysis_config_default(&acfg);
     mc_source *src[LIVE_STREAMS];
     const double duration = 60, speed = 6;
-    mc_pipeline *p = run_live(path, duration, speed, urls, 1, NULL, src, &acfg, &session);
+    /* A dashboard on the OSC input asks for the schema again and marks an event. */
+    mc_osc_in_config ic = mc_osc_in_config_default();
+    mc_osc_in *in = NULL;
+    mc_diag d;
+    ASSERT_STATUS(mc_osc_in_create(&ic, &d, &in), MC_OK);
+    mc_pipeline *p = start_live(path, duration, speed, urls, 1, NULL, src, &acfg, &session, in);
+    mc_clock_sleep_until(mc_clock_now_ns() + ms(2000), -1);
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in to = {.sin_family = AF_INET,
+                             .sin_port = htons(mc_osc_in_get_port(in)),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    unsigned char req[32];
+    size_t req_n = osc_put_string(req, 0, "/mcirc/schema");
+    req_n = osc_put_string(req, req_n, ",");
+    ASSERT_EQ_INT(sendto(fd, req, req_n, 0, (struct sockaddr *)&to, sizeof to), (long)req_n);
+    osc_send_event(fd, &to, "mottling", "knee", 3);
+    close(fd);
+    wait_not_running(p, ms(1000 * (duration / speed + 20)));
+    finish_pipeline(p);
     const int64_t want[LIVE_STREAMS] = {60 * 250, 60 * 32, 60, 60};
     for (size_t i = 0; i < LIVE_STREAMS; i++) {
         mc_pipeline_stream_stats s = mc_pipeline_get_stream_stats(p, i);
@@ -696,7 +725,9 @@ TEST(live_features_to_file_and_osc)
     mc_osc_out_get_stats(mc_pipeline_get_osc(p), 0, &os);
     ASSERT_EQ_INT(os.dropped, 0);
     ASSERT_EQ_INT(os.sender.failed, 0);
+    ASSERT_EQ_INT(mc_osc_in_get_stats(in).schema_requests, 1);
     mc_pipeline_destroy(p);
+    mc_osc_in_destroy(in);
     for (int i = 0; i < LIVE_STREAMS; i++)
         mc_source_destroy(src[i]);
     rx_wait(r, 1u << 30, 300); /* the last datagrams */
@@ -726,9 +757,20 @@ TEST(live_features_to_file_and_osc)
     snprintf(status_path, sizeof status_path, "/mcirc/%s/ppg_finger/status", session.subject);
     ASSERT_TRUE(r->n > 0);
     ASSERT_STR_EQ(r->msgs[0].path, schema_path); /* on start: before anything else */
-    int64_t k_pi = 0, last_tt = 0, n_status = 0, hr_ok = 0;
+    int64_t k_pi = 0, last_tt = 0, n_status = 0, hr_ok = 0, n_schema = 0, n_event = 0;
+    char event_path[192];
+    snprintf(event_path, sizeof event_path, "/mcirc/%s/event", session.subject);
     for (size_t m = 0; m < r->n; m++) {
         const rx_msg *x = &r->msgs[m];
+        /* A schema of several parts: count its first parts. */
+        n_schema += strcmp(x->path, schema_path) == 0 && strncmp(x->s[1], "part 1/", 7) == 0;
+        if (strcmp(x->path, event_path) == 0) {
+            ASSERT_STR_EQ(x->types, "ssf");
+            ASSERT_STR_EQ(x->s[0], "mottling");
+            ASSERT_STR_EQ(x->s[1], "knee");
+            ASSERT_NEAR_F(x->f[2], 3, 0);
+            n_event++;
+        }
         if (strcmp(x->path, status_path) == 0) {
             ASSERT_STR_EQ(x->types, "si");
             ASSERT_EQ_INT(x->i[1], 0); /* nothing dropped */
@@ -754,6 +796,11 @@ TEST(live_features_to_file_and_osc)
         k_pi++;
     }
     ASSERT_EQ_INT(k_pi, n_pi);
+    ASSERT_EQ_INT(n_schema, 2); /* on start and on request */
+    ASSERT_EQ_INT(n_event, 1);
+    size_t ne = 0;
+    const mc_event *ev = mc_h5_reader_get_events(rd, &ne);
+    ASSERT_TRUE(find_event(ev, ne, "mottling", "knee") != NULL);
     ASSERT_TRUE(n_status >= 40);
     ASSERT_TRUE(hr_ok >= 30);
     fprintf(stderr, "live: %lld pi rows in the file and over OSC, %zu messages received\n",
