@@ -850,6 +850,39 @@ def test_replay_speed_equals_live():
         kinds = [k.decode() for k in f["events"]["kind"]]
     got = [m[2][0] for m in messages if m[1] == f"/mcirc/{subject}/event"]
     check(got == kinds, f"events {got} vs {kinds} in the file")
+    # --from 30: only the rows that end from 30 s on, with the values of the whole replay (the
+    # analysers read the first 30 s too).
+    rx = OscReceiver()
+    rc, out, err = run("replay", rec, "--speed", "max", "--from", "30", "--osc", rx.url,
+                       "--config", config)
+    late = rx.close()
+    check(rc == 0, f"replay --from: {err}")
+    with h5py.File(rec, "r") as f:
+        g = f["features/ppg_finger/pi"]
+        keep = g["t_ns"][:] >= 30_000_000_000
+        want = g["value"][:][keep]
+    got = [v for _, v in values_of(late, f"/mcirc/{subject}/ppg_finger/pi")]
+    check(0 < len(got) < len(keep) and same_f32(got, want),
+          f"--from 30: {len(got)} PI rows, {len(want)} in the file from 30 s")
+
+
+def test_replay_ctrl_c():
+    """SIGINT (Ctrl-C) and SIGTERM stop a paced replay at once, with its summary, exit 0."""
+    rec = path("replay_stop.h5")
+    sim(rec, 60, "ppg_finger=ppg", "pco2_ear=pco2")
+    for sig in [signal.SIGINT, signal.SIGTERM]:
+        rx = OscReceiver()
+        proc = subprocess.Popen([MCIRC, "replay", rec, "--osc", rx.url], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        t0 = time.monotonic()
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=10)
+        took = time.monotonic() - t0
+        rx.close()
+        check(proc.returncode == 0, f"{sig}: exit {proc.returncode}: {err}")
+        check(took < 1.5, f"{sig}: stopped after {took:.2f} s")
+        check(out.startswith(f"replayed {rec} (stopped): "), f"{sig}: summary {out!r}")
 
 
 def test_replay_follow():
