@@ -107,7 +107,7 @@ typedef struct replay {
     int64_t from_ns;
     int64_t wall0_ns, t_first_ns; /* pacing: the first message sent, MC_NO_TIME before */
     int64_t last_progress_ns;
-    int64_t rows, rows_sent, events_sent, t_last_ns;
+    int64_t rows_sent, events_sent, t_last_ns;
     mc_status st; /* the first failure of an emit callback */
 } replay;
 
@@ -155,7 +155,6 @@ static int64_t missing_before(const mc_h5_reader *r, size_t stream, int64_t end_
 static void on_row(void *ctx, const mc_live_row *row)
 {
     replay *rp = ctx;
-    rp->rows++;
     rp_item *it = add_item(rp, ITEM_HOP, row->stream, row->t_end_ns);
     if (!it)
         return;

