@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "dsp/block.h"
 #include "dsp/clock_fit.h"
@@ -862,4 +865,34 @@ void mc_h5_reader_destroy(mc_h5_reader *r)
     free(r->event_rows);
     free(r->path);
     free(r);
+}
+
+/* ---- the writer's mark in the superblock ---------------------------------------------------- */
+
+/* The HDF5 file format specification, "Superblock" (version 2 and 3): the 8-byte signature, then
+ * the superblock version, the sizes of offsets and of lengths, then the file consistency flags in
+ * one byte. HDF5 1.10 writes bit 0 (open for write) and bit 2 (open for SWMR write) on open and
+ * clears them on close. Version 0 and 1 superblocks keep a 4-byte field elsewhere that 1.10 does
+ * not use for this. */
+enum { SB_VERSION = 8, SB_FLAGS = 11, SB_WRITE = 0x01, SB_SWMR_WRITE = 0x04 };
+
+mc_status mc_h5_file_is_being_written(const char *path, int *written)
+{
+    static const unsigned char signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    *written = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? MC_ENOTFOUND : MC_EIO;
+    unsigned char sb[SB_FLAGS + 1];
+    ssize_t n;
+    do
+        n = pread(fd, sb, sizeof sb, 0);
+    while (n < 0 && errno == EINTR);
+    close(fd);
+    if (n < 0)
+        return MC_EIO;
+    if ((size_t)n < sizeof sb || memcmp(sb, signature, sizeof signature) != 0 || sb[SB_VERSION] < 2)
+        return MC_EFORMAT;
+    *written = (sb[SB_FLAGS] & (SB_WRITE | SB_SWMR_WRITE)) != 0;
+    return MC_OK;
 }

@@ -93,6 +93,18 @@ int64_t mc_h5_reader_get_n_feature_values(const mc_h5_reader *r, size_t k);
 MC_NODISCARD mc_status mc_h5_reader_read_feature(mc_h5_reader *r, size_t k, int64_t first, size_t n,
                                                  int64_t *t_ns, float *value, uint8_t *status);
 
+/** Whether a writer holds the file open, from the superblock's file-consistency flags (byte 11 of
+ *  a version 2 or 3 superblock at offset 0: bit 0 open for write, bit 2 open for SWMR write).
+ *  HDF5 sets them when a writer opens the file and clears them when it closes it, so a running
+ *  recorder reads 1 and a finished one 0; a recorder that crashed also leaves 1 (only a time
+ *  without growth tells it from a running one). Reads 12 bytes with open/pread and never
+ *  takes HDF5's file lock, so it may be called while any process has the file open. Pure
+ *  otherwise: no HDF5 call, no state. Thread: any.
+ *  @param written receives 1 (a flag set) or 0 (closed cleanly)
+ *  @return MC_OK; MC_ENOTFOUND (no such file); MC_EIO (unreadable); MC_EFORMAT (no HDF5
+ *          signature at offset 0, or a version 0/1 superblock, which has no such flags) */
+MC_NODISCARD mc_status mc_h5_file_is_being_written(const char *path, int *written);
+
 void mc_h5_reader_destroy(mc_h5_reader *r); /* NULL is a no-op */
 
 #endif

@@ -20,6 +20,7 @@ static const command commands[] = {
     {"analyze", mc_cmd_analyze, "offline features and protocol results (HDF5, CSV)"},
     {"import", mc_cmd_import, "recordings in other formats (WFDB, EDF+, SNIRF...) into a session"},
     {"export", mc_cmd_export, "a session's streams as CSV, EDF+, SNIRF, WAV/FLAC, WFDB"},
+    {"replay", mc_cmd_replay, "play a recording into OSC as if live (--follow: while recorded)"},
 };
 
 static void usage(FILE *out)
@@ -54,7 +55,7 @@ int main(int argc, char **argv)
             return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr,
             "mcirc: unknown command '%s' (expected demo, sim, record, info, recover, analyze, "
-            "import, export; "
+            "import, export, replay; "
             "mcirc --help lists them)\n",
             argv[1]);
     return MC_EXIT_USER;

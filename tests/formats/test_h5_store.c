@@ -583,3 +583,64 @@ TEST(reads_ascii_tables)
     ASSERT_STR_EQ(ev[1].text, ""); /* a field the file lacks reads as empty */
     mc_h5_reader_destroy(r);
 }
+
+/* The superblock's flags as HDF5 leaves them: set while a writer holds the file, clear once it
+ * closed it, still set when the writer died without closing. The byte is also checked by hand,
+ * so that the function cannot pass by reading the wrong place. */
+static int superblock_flags(const char *path)
+{
+    unsigned char b[12] = {0};
+    FILE *f = fopen(path, "rb");
+    ASSERT_TRUE(f != NULL);
+    ASSERT_EQ_INT(fread(b, 1, sizeof b, f), sizeof b);
+    fclose(f);
+    ASSERT_TRUE(b[8] >= 2); /* superblock version 2 or 3: the flags are byte 11 */
+    return b[11];
+}
+
+TEST(file_is_being_written)
+{
+    char path[600], crashed[600], text[600]; /* mc_test_tmp_path reuses its buffer */
+    snprintf(path, sizeof path, "%s", mc_test_tmp_path("marked.h5"));
+    snprintf(crashed, sizeof crashed, "%s", mc_test_tmp_path("crashed.h5"));
+    snprintf(text, sizeof text, "%s", mc_test_tmp_path("text.h5"));
+    mc_h5_writer *w = make_writer(path, 1);
+    write_ppg(w, 0, 100);
+    ASSERT_STATUS(mc_h5_writer_flush(w), MC_OK);
+    int written = -1;
+    ASSERT_STATUS(mc_h5_file_is_being_written(path, &written), MC_OK);
+    ASSERT_EQ_INT(written, 1);
+    ASSERT_EQ_INT(superblock_flags(path) & 0x05, 0x05); /* open for write and for SWMR write */
+    ASSERT_STATUS(mc_h5_writer_finish(w, NULL), MC_OK);
+    mc_h5_writer_destroy(w);
+    ASSERT_STATUS(mc_h5_file_is_being_written(path, &written), MC_OK);
+    ASSERT_EQ_INT(written, 0);
+    ASSERT_EQ_INT(superblock_flags(path) & 0x05, 0);
+
+    /* A writer that dies without closing (a crashed recorder) leaves the mark. */
+    fflush(NULL);
+    pid_t pid = fork();
+    ASSERT_TRUE(pid >= 0);
+    if (pid == 0) {
+        mc_h5_writer *cw = make_writer(crashed, 1);
+        write_ppg(cw, 0, 100);
+        _exit(mc_h5_writer_flush(cw) == MC_OK ? 0 : 1);
+    }
+    int status = -1;
+    ASSERT_EQ_INT(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ASSERT_STATUS(mc_h5_file_is_being_written(crashed, &written), MC_OK);
+    ASSERT_EQ_INT(written, 1);
+
+    ASSERT_STATUS(mc_h5_file_is_being_written(mc_test_tmp_path("absent.h5"), &written),
+                  MC_ENOTFOUND);
+    FILE *f = fopen(text, "w");
+    ASSERT_TRUE(f != NULL);
+    fputs("not an HDF5 file at all\n", f);
+    fclose(f);
+    ASSERT_STATUS(mc_h5_file_is_being_written(text, &written), MC_EFORMAT);
+    f = fopen(text, "w");
+    fputs("\x89HDF", f); /* the start of a signature, cut short */
+    fclose(f);
+    ASSERT_STATUS(mc_h5_file_is_being_written(text, &written), MC_EFORMAT);
+}

@@ -9,9 +9,12 @@ import json
 import os
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import h5py
@@ -72,7 +75,7 @@ def info_json(p):
 # ---------------------------------------------------------------------------------------------
 
 def test_help():
-    for cmd in ["demo", "sim", "record", "info", "recover", "import", "export"]:
+    for cmd in ["demo", "sim", "record", "info", "recover", "import", "export", "replay"]:
         rc, out, err = run(cmd, "--help")
         check(rc == 0 and out.startswith("usage: mcirc " + cmd), f"{cmd} --help: {rc} {out!r}")
     rc, out, err = run("--help")
@@ -882,6 +885,277 @@ def test_record_terminal_view():
     rc, out, err = run("record", "-o", path("view_pipe.h5"), *SIM_BASE, "--duration", "6",
                        "--speed", "6", "--no-osc", "--source", "ppg_finger=sim:ppg")
     check(rc == 0 and err == "", f"quiet in a pipe: {err!r}")
+
+# ---- replay: an OSC receiver of our own (UDP), independent of liblo -------------------------
+
+def osc_string(b, i):
+    end = b.index(b"\0", i)
+    return b[i:end].decode(), (end + 4) & ~3
+
+
+def osc_message(b, tt, out):
+    addr, i = osc_string(b, 0)
+    types, i = osc_string(b, i)
+    args = []
+    for c in types[1:]:
+        if c == "f":
+            args.append(np.frombuffer(b[i:i + 4], dtype=">f4")[0].astype(np.float32))
+            i += 4
+        elif c == "i":
+            args.append(struct.unpack(">i", b[i:i + 4])[0])
+            i += 4
+        elif c == "s":
+            v, i = osc_string(b, i)
+            args.append(v)
+        else:
+            raise AssertionError(f"unexpected OSC type {c!r} in {addr}")
+    out.append((tt, addr, args))
+
+
+def osc_packet(b, out, tt=None):
+    """A bundle ('#bundle\0', 64-bit NTP timetag, elements each prefixed by an int32 size,
+    possibly nested) or a message; appends (timetag in unix seconds or None, address, args)."""
+    if b.startswith(b"#bundle\0"):
+        sec, frac = struct.unpack(">II", b[8:16])
+        t = sec - 2208988800 + frac / 2**32
+        i = 16
+        while i < len(b):
+            n = struct.unpack(">i", b[i:i + 4])[0]
+            osc_packet(b[i + 4:i + 4 + n], out, t)
+            i += 4 + n
+    else:
+        osc_message(b, tt, out)
+
+
+class OscReceiver:
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"osc.udp://127.0.0.1:{self.port}"
+        self.messages = []
+        self.stop = False
+        self.thread = threading.Thread(target=self.run)
+        self.thread.start()
+
+    def run(self):
+        while not self.stop:
+            try:
+                b = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            osc_packet(b, self.messages)
+
+    def close(self):
+        time.sleep(0.3)
+        self.stop = True
+        self.thread.join()
+        self.sock.close()
+        return self.messages
+
+
+def values_of(messages, address):
+    return [(tt, args[0]) for tt, a, args in messages if a == address]
+
+
+def same_f32(a, b):
+    a = np.asarray(a, dtype=np.float32)
+    b = np.asarray(b, dtype=np.float32)
+    return a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+
+
+REPLAY_STREAMS = ["ppg_finger=sim:ppg", "ldf_forearm=sim:ldf", "nirs_thenar=sim:nirs,vot=20",
+                  "pco2_ear=sim:pco2"]
+# A 5 s LDF hop (60 s by default) gives rows within a minute; record and replay both take it.
+REPLAY_CONFIG = "[ldf]\nhop_s = 5\nwindow_s = 60\n"
+REPLAY_FEATURES = [("ppg_finger", "pi"), ("ppg_finger", "hr"), ("ldf_forearm", "perfusion"),
+                   ("ldf_forearm", "myogenic"), ("nirs_thenar", "sto2"), ("pco2_ear", "pco2")]
+
+
+def check_replayed(rec, messages, what, timetag_tol=1e-6):
+    """Every feature series of the file arrived, value for value (float32, NaN == NaN), each
+    message in a bundle timed at the session start + the row's end, increasing."""
+    with h5py.File(rec, "r") as f:
+        subject = f.attrs["subject"]
+        unix0 = int(f.attrs["start_unix_ns"])
+        for stream, feature in REPLAY_FEATURES:
+            g = f[f"features/{stream}/{feature}"]
+            want, t_ns = g["value"][:], g["t_ns"][:]
+            got = values_of(messages, f"/mcirc/{subject}/{stream}/{feature}")
+            check(len(want) > 5, f"{what}: {stream}/{feature}: only {len(want)} rows in the file")
+            check(len(got) == len(want), f"{what}: {stream}/{feature}: {len(got)} messages, "
+                  f"{len(want)} rows in the file")
+            check(same_f32([v for _, v in got], want),
+                  f"{what}: {stream}/{feature}: values differ from /features")
+            tts = np.array([t for t, _ in got])
+            check(np.all(np.diff(tts) > 0), f"{what}: {stream}/{feature}: timetags increase")
+            err = np.max(np.abs(tts - (unix0 + t_ns) / 1e9))
+            check(err < timetag_tol, f"{what}: {stream}/{feature}: timetag off by {err} s")
+    return subject
+
+
+def test_replay_speed_equals_live():
+    """record --speed 10 sends its live features to one receiver; replay --speed 20 of the file
+    to another: both equal /features value for value, in bundles timed at the rows' ends, and
+    the replay takes duration / 20."""
+    rec = path("replay_live.h5")
+    config = path("replay_live.ini")
+    with open(config, "w") as f:
+        f.write(REPLAY_CONFIG)
+    live = OscReceiver()
+    args = ["record", "-o", rec, *SIM_BASE, "--speed", "10", "--duration", "60",
+            "--osc", live.url, "--config", config]
+    for s in REPLAY_STREAMS:
+        args += ["--source", s]
+    rc, out, err = run(*args)
+    live_messages = live.close()
+    check(rc == 0, f"record: {err}")
+    # Live, a row's timetag comes from the clock fit's estimate of its frames' times, not yet the
+    # anchors the file keeps: it differs by the fit's error (< 1 ms in a release build, 45 ms
+    # for the 1 Hz PCO2 seen under ASan). The replay's timetags are exact.
+    check_replayed(rec, live_messages, "live", timetag_tol=0.5)
+    rx = OscReceiver()
+    t0 = time.monotonic()
+    rc, out, err = run("replay", rec, "--speed", "20", "--osc", rx.url, "--config", config)
+    took = time.monotonic() - t0
+    messages = rx.close()
+    check(rc == 0, f"replay: {err}")
+    check(out.startswith("replayed ") and " 0 dropped" in out and out.count("\n") == 1,
+          f"one summary line: {out!r}")
+    subject = check_replayed(rec, messages, "replay")
+    check(1.5 <= took <= 9, f"60 s at --speed 20 took {took:.2f} s, expected about 3 s")
+    print(f"replay of 60 s at --speed 20: {took:.2f} s")
+    # The schema first, waves of the regular streams, the file's events.
+    check(messages[0][1] == f"/mcirc/{subject}/schema", f"schema first: {messages[0][1]}")
+    waves = [m for m in messages if m[1] == f"/mcirc/{subject}/ppg_finger/wave"]
+    check(len(waves) >= 50, f"{len(waves)} PPG wave messages")
+    with h5py.File(rec, "r") as f:
+        kinds = [k.decode() for k in f["events"]["kind"]]
+    got = [m[2][0] for m in messages if m[1] == f"/mcirc/{subject}/event"]
+    check(got == kinds, f"events {got} vs {kinds} in the file")
+    # --from 30: only the rows that end from 30 s on, with the values of the whole replay (the
+    # analysers read the first 30 s too).
+    rx = OscReceiver()
+    rc, out, err = run("replay", rec, "--speed", "max", "--from", "30", "--osc", rx.url,
+                       "--config", config)
+    late = rx.close()
+    check(rc == 0, f"replay --from: {err}")
+    with h5py.File(rec, "r") as f:
+        g = f["features/ppg_finger/pi"]
+        keep = g["t_ns"][:] >= 30_000_000_000
+        want = g["value"][:][keep]
+    got = [v for _, v in values_of(late, f"/mcirc/{subject}/ppg_finger/pi")]
+    check(0 < len(got) < len(keep) and same_f32(got, want),
+          f"--from 30: {len(got)} PI rows, {len(want)} in the file from 30 s")
+
+
+def test_replay_ctrl_c():
+    """SIGINT (Ctrl-C) and SIGTERM stop a paced replay at once, with its summary, exit 0."""
+    rec = path("replay_stop.h5")
+    sim(rec, 60, "ppg_finger=ppg", "pco2_ear=pco2")
+    for sig in [signal.SIGINT, signal.SIGTERM]:
+        rx = OscReceiver()
+        proc = subprocess.Popen([MCIRC, "replay", rec, "--osc", rx.url], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        t0 = time.monotonic()
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=10)
+        took = time.monotonic() - t0
+        rx.close()
+        check(proc.returncode == 0, f"{sig}: exit {proc.returncode}: {err}")
+        check(took < 1.5, f"{sig}: stopped after {took:.2f} s")
+        check(out.startswith(f"replayed {rec} (stopped): "), f"{sig}: summary {out!r}")
+
+
+def test_replay_follow():
+    """replay --follow --speed max on a file being recorded: plays it as it grows, ends by itself
+    when the recorder closes the file, and has sent every row the file holds at the end."""
+    rec = path("replay_follow.h5")
+    config = path("replay_follow.ini")
+    with open(config, "w") as f:
+        f.write(REPLAY_CONFIG)
+    # 60 s: the LDF bands need a long window before the first row.
+    args = [MCIRC, "record", "-o", rec, *SIM_BASE, "--speed", "6", "--duration", "60",
+            "--no-osc", "--config", config]
+    for s in REPLAY_STREAMS:
+        args += ["--source", s]
+    recorder = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+    time.sleep(2)
+    rx = OscReceiver()
+    replay = subprocess.Popen([MCIRC, "replay", rec, "--follow", "--speed", "max",
+                               "--osc", rx.url, "--config", config], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    out, err = recorder.communicate(timeout=60)
+    ended = time.monotonic()
+    check(recorder.returncode == 0, f"record: {err}")
+    check(replay.poll() is None, "replay --follow was still running while recording")
+    try:
+        out, err = replay.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        replay.kill()
+        raise AssertionError("replay --follow did not end within 10 s after the recording")
+    after = time.monotonic() - ended
+    messages = rx.close()
+    check(replay.returncode == 0, f"replay: {err}")
+    check(after < 5, f"replay ended {after:.2f} s after the recorder")
+    print(f"replay --follow ended {after:.2f} s after the recorder")
+    # Every row, the last ones included: the recorder's final rows are in the file when it
+    # closes, and replay reads the file once more after it saw the close.
+    check_replayed(rec, messages, "follow")
+
+
+def test_replay_follow_crashed():
+    """A recorder killed with -9 leaves its file marked open: replay --follow plays what it
+    holds and ends after --idle seconds without growth, saying why."""
+    rec = path("replay_crashed.h5")
+    proc = subprocess.Popen([MCIRC, "record", "-o", rec, *SIM_BASE, "--no-osc",
+                             "--source", "ppg_finger=sim:ppg", "--source", "pco2_ear=sim:pco2",
+                             "--speed", "10"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    time.sleep(3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    rx = OscReceiver()
+    t0 = time.monotonic()
+    rc, out, err = run("replay", rec, "--follow", "--idle", "1", "--speed", "max",
+                       "--osc", rx.url, timeout=30)
+    took = time.monotonic() - t0
+    messages = rx.close()
+    check(rc == 0, f"replay: {rc} {err}")
+    check("has not grown for 1 s" in err and "still marked open" in err, f"message: {err!r}")
+    check(1 <= took < 6, f"ended after {took:.2f} s")
+    pi = values_of(messages, "/mcirc/ICU-014/ppg_finger/pi")
+    check(len(pi) >= 5, f"{len(pi)} PI rows played from the crashed file")
+
+
+def test_replay_errors():
+    expect_user_error(["replay", path("missing.h5")], "missing.h5: no such file")
+    text = path("replay_notes.txt")
+    with open(text, "w") as f:
+        f.write("hello\n")
+    expect_user_error(["replay", text], "not an HDF5 file")
+    other = path("replay_other.h5")
+    with h5py.File(other, "w") as f:
+        f["x"] = np.arange(3)
+    expect_user_error(["replay", other], "not an mcirc session")
+    ok = path("replay_ok.h5")
+    sim(ok, 2, "x=pco2")
+    for bad in ["fast", "-1", "0.001", "nan", ""]:
+        expect_user_error(["replay", ok, "--speed", bad], "--speed")
+    expect_user_error(["replay", ok, "--idle", "0"], "--idle")
+    expect_user_error(["replay", ok, "--from", "-3"], "--from")
+    expect_user_error(["replay"], "FILE.h5")
+    expect_user_error(["replay", ok, ok], "unexpected argument")
+    expect_user_error(["replay", ok, "--osc", "http://example.org"], "http://example.org")
+    expect_user_error(["replay", ok, "--config", path("missing.ini")], "missing.ini")
+    rc, out, err = run("replay", ok, "--speed", "max", "--osc", "osc.udp://127.0.0.1:9")
+    check(rc == 0 and out.startswith(f"replayed {ok}: "), f"replay of a small file: {err}")
+
 
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else None
