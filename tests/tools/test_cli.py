@@ -974,9 +974,10 @@ REPLAY_FEATURES = [("ppg_finger", "pi"), ("ppg_finger", "hr"), ("ldf_forearm", "
                    ("ldf_forearm", "myogenic"), ("nirs_thenar", "sto2"), ("pco2_ear", "pco2")]
 
 
-def check_replayed(rec, messages, what, timetag_tol=1e-6):
+def check_replayed(rec, messages, what, timetag_tol=1e-6, speed=1.0):
     """Every feature series of the file arrived, value for value (float32, NaN == NaN), each
-    message in a bundle timed at the session start + the row's end, increasing."""
+    message in a bundle timed at the session start + the row's end, increasing (live at --speed
+    X: when the window really ended, the session start + the row's end / X)."""
     with h5py.File(rec, "r") as f:
         subject = f.attrs["subject"]
         unix0 = int(f.attrs["start_unix_ns"])
@@ -991,7 +992,7 @@ def check_replayed(rec, messages, what, timetag_tol=1e-6):
                   f"{what}: {stream}/{feature}: values differ from /features")
             tts = np.array([t for t, _ in got])
             check(np.all(np.diff(tts) > 0), f"{what}: {stream}/{feature}: timetags increase")
-            err = np.max(np.abs(tts - (unix0 + t_ns) / 1e9))
+            err = np.max(np.abs(tts - (unix0 + t_ns / speed) / 1e9))
             check(err < timetag_tol, f"{what}: {stream}/{feature}: timetag off by {err} s")
     return subject
 
@@ -1015,7 +1016,7 @@ def test_replay_speed_equals_live():
     # Live, a row's timetag comes from the clock fit's estimate of its frames' times, not yet the
     # anchors the file keeps: it differs by the fit's error (< 1 ms in a release build, 45 ms
     # for the 1 Hz PCO2 seen under ASan). The replay's timetags are exact.
-    check_replayed(rec, live_messages, "live", timetag_tol=0.5)
+    check_replayed(rec, live_messages, "live", timetag_tol=0.5, speed=10)
     rx = OscReceiver()
     t0 = time.monotonic()
     rc, out, err = run("replay", rec, "--speed", "20", "--osc", rx.url, "--config", config)
