@@ -335,3 +335,36 @@ TEST(decode_bytes)
     ASSERT_STATUS(mc_osc_event_decode(bundle, sizeof bundle, &ev, &d), MC_EFORMAT);
     ASSERT_TRUE(strstr(d.message, "bundle") != NULL);
 }
+
+TEST(schema_requests)
+{
+    /* `/mcirc/schema` (no arguments, sent by liblo with a "," type tag) is counted as a request,
+     * not as an event nor as malformed; with arguments or another address it is malformed. */
+    mc_osc_in *r = open_rx(NULL, 8);
+    lo_address a = client(r);
+    ASSERT_TRUE(lo_send(a, "/mcirc/schema", "") > 0);
+    ASSERT_TRUE(lo_send(a, "/mcirc/schema", "") > 0);
+    ASSERT_TRUE(lo_send(a, "/mcirc/schema", "i", 1) > 0);
+    ASSERT_TRUE(lo_send(a, "/mcirc/schemas", "") > 0);
+    int64_t end = mc_clock_now_ns() + 2000000000;
+    mc_osc_in_stats s;
+    do {
+        mc_status st = mc_osc_in_read(r, 20);
+        ASSERT_TRUE(st == MC_OK || st == MC_ETIMEDOUT);
+        s = mc_osc_in_get_stats(r);
+    } while (s.schema_requests + s.ignored < 4 && mc_clock_now_ns() < end);
+    ASSERT_EQ_INT(s.schema_requests, 2);
+    ASSERT_EQ_INT(s.ignored, 2);
+    ASSERT_EQ_INT(s.received, 0);
+    mc_event ev;
+    ASSERT_EQ_INT(mc_osc_in_pop(r, &ev), 0);
+    /* The bytes: with and without the type tag string; cut short. */
+    static const char with_tag[20] = "/mcirc/schema\0\0\0,\0\0";
+    static const char no_tag[16] = "/mcirc/schema\0\0";
+    ASSERT_EQ_INT(mc_osc_is_schema_request(with_tag, 20), 1);
+    ASSERT_EQ_INT(mc_osc_is_schema_request(no_tag, 16), 1);
+    ASSERT_EQ_INT(mc_osc_is_schema_request(with_tag, 12), 0);
+    ASSERT_EQ_INT(mc_osc_is_schema_request(with_tag, 19), 0);
+    lo_address_free(a);
+    mc_osc_in_destroy(r);
+}

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* tests/fuzz/fuzz_osc_event.c: fuzz target of mc_osc_event_decode (formats/osc_event.h). The input
+/* tests/fuzz/fuzz_osc_event.c: fuzz target of mc_osc_event_decode and mc_osc_is_schema_request
+ * (formats/osc_event.h). The input
  * is one UDP datagram, copied into a heap buffer of exactly `size` bytes so that AddressSanitizer
  * catches any read past it. Invariants (abort when broken): the status is MC_OK or MC_EFORMAT; on
  * MC_OK the kind is a non-empty lower-case word starting with a letter, kind, stream and text are
  * NUL-terminated within their arrays, the stream is empty, the text has no control character
  * but tab, t_ns is 0 and the value is NaN or finite; on MC_EFORMAT the diagnostic's offset lies
- * within [0, size]; a second decode without a diagnostic gives the same result. */
+ * within [0, size]; a second decode without a diagnostic gives the same result; a schema request
+ * is never also an event, and is exactly the 16 or 20 bytes of "/mcirc/schema" with or without
+ * a "," type tag. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,6 +71,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fail("diagnostic message empty or unterminated");
     } else {
         fail("status other than MC_OK or MC_EFORMAT");
+    }
+    if (mc_osc_is_schema_request(buf, size)) {
+        if (st == MC_OK)
+            fail("a schema request decoded as an event");
+        if ((size != 16 && size != 20) || memcmp(buf, "/mcirc/schema", 14) != 0)
+            fail("a schema request that is not /mcirc/schema");
     }
     mc_event again;
     if (mc_osc_event_decode(buf, size, &again, NULL) != st)
