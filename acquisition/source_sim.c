@@ -21,8 +21,11 @@ typedef struct source_sim {
     int64_t next_frame; /* index of the next frame to generate */
     int64_t end_frame;  /* frames before MC_END, or INT64_MAX */
     uint64_t seq;
-    float *samples; /* [block_frames * n_channels] */
-    int64_t *times; /* [block_frames]: model times, then host times */
+    float *samples;    /* [block_frames * n_channels] */
+    int64_t *times;    /* [block_frames]: model times, then host times */
+    int64_t frame0_ns; /* time of frame 0 on the source's clock (start_mono_ns, or the first
+                          read with start_on_first_read) */
+    int started;
     atomic_bool stop;
 } source_sim;
 
@@ -39,7 +42,7 @@ mc_source_sim_config mc_source_sim_config_default(void)
 /* Monotonic time of frame k: start + k / rate, computed without accumulating error. */
 static int64_t frame_time(const source_sim *s, int64_t k)
 {
-    return s->cfg.start_mono_ns + llround((double)k * 1e9 / s->rate_hz);
+    return s->frame0_ns + llround((double)k * 1e9 / s->rate_hz);
 }
 
 /* Speed X: the monotonic time a time on the fast clock is reached, and back. */
@@ -58,6 +61,13 @@ static int64_t scaled_time(const source_sim *s, int64_t t)
 static mc_status sim_read(void *self, mc_source_item *item)
 {
     source_sim *s = self;
+    if (!s->started) {
+        /* A device starts streaming when it is opened: frame 0 is due now, not back at a start
+         * that may have passed while the recorder was getting ready. */
+        if (s->cfg.paced && s->cfg.start_on_first_read)
+            s->frame0_ns = scaled_time(s, mc_clock_now_ns());
+        s->started = 1;
+    }
     if (atomic_load_explicit(&s->stop, memory_order_relaxed))
         return MC_END;
     /* A truth event is delivered as soon as the frames up to its time exist, also when they were
@@ -67,7 +77,7 @@ static mc_status sim_read(void *self, mc_source_item *item)
         item->kind = MC_ITEM_EVENT;
         item->stream = 0;
         item->event = ev;
-        item->event.t_ns = s->cfg.start_mono_ns + ev.t_ns;
+        item->event.t_ns = s->frame0_ns + ev.t_ns;
         return MC_OK;
     }
     if (s->next_frame >= s->end_frame)
@@ -91,7 +101,7 @@ static mc_status sim_read(void *self, mc_source_item *item)
     } else {
         t0 = frame_time(s, first);
         for (uint32_t k = 0; s->irregular && k < frames; k++)
-            s->times[k] += s->cfg.start_mono_ns;
+            s->times[k] += s->frame0_ns;
     }
     const mc_stream_info *info = mc_sim_get_info(s->sim);
     item->kind = MC_ITEM_BLOCK;
@@ -169,6 +179,7 @@ mc_status mc_source_sim_create(const mc_source_sim_config *cfg, mc_diag *d, mc_s
         return MC_ENOMEM;
     }
     s->cfg = *cfg;
+    s->frame0_ns = cfg->start_mono_ns;
     atomic_init(&s->stop, 0);
     mc_status st = mc_sim_create(cfg->model, cfg->name, cfg->params, cfg->n_params, d, &s->sim);
     if (st != MC_OK)

@@ -23,7 +23,9 @@ typedef struct mc_source_sim_config {
                               runs X times faster from start_mono_ns, so a recording made at
                               speed X holds the same times as one made in real time */
     int64_t start_mono_ns; /* monotonic time of frame 0 (paced), or origin of the synthetic clock */
-    double duration_s;     /* > 0: read returns MC_END after this much data; 0: until stopped */
+    int start_on_first_read; /* paced: frame 0 is due at the first read (a device starts when it
+                                is opened), start_mono_ns stays the origin of the speed-up */
+    double duration_s;       /* > 0: read returns MC_END after this much data; 0: until stopped */
 } mc_source_sim_config;
 
 /** Defaults: block 0.1 s, paced at speed 1, start 0, no duration limit. Thread: any. */

@@ -294,8 +294,8 @@ static mc_status make_sources(const mc_record_opts *o, int64_t mono0, mc_source 
                 st = MC_EINVAL;
             }
         if (st == MC_OK)
-            st = mc_cli_make_sim_source(o->cmd, spec, 1, o->speed > 0 ? o->speed : 1, mono0,
-                                        o->duration_s, 0.1, &src[i]);
+            st = mc_cli_make_live_sim_source(o->cmd, spec, o->speed > 0 ? o->speed : 1, mono0,
+                                             o->duration_s, &src[i]);
     }
     free(spec);
     return st;
@@ -323,7 +323,8 @@ int mc_record_run(const mc_record_opts *o)
         return MC_EXIT_INTERNAL;
     mc_pipeline *p = NULL;
     mc_osc_in *osc = NULL;
-    /* Frame 0 of every source is due one block after the start, so that nothing is "late". */
+    /* Each simulated device starts streaming when the recorder first reads it, once the session
+     * file is ready (as a device that is opened then), so that no block arrives late. */
     st = make_sources(o, clock.mono0_ns, src);
     if (st == MC_OK && o->osc_in)
         st = make_osc_in(cmd, o->osc_in, &osc);
@@ -352,6 +353,10 @@ int mc_record_run(const mc_record_opts *o)
         pc.osc_urls = o->osc_urls;
         pc.n_osc_urls = o->n_osc_urls;
         pc.time_scale = o->speed > 0 ? o->speed : 1;
+        /* The queues hold seconds of data: at speed X the same wall-clock slack is X times more
+         * data. */
+        pc.ring_s *= pc.time_scale;
+        pc.analysis_s *= pc.time_scale;
         mc_diag d;
         mc_diag_clear(&d);
         st = mc_pipeline_create(&pc, &d, &p);

@@ -2,12 +2,16 @@
 /* tools/pipeline.c: threads, rings and the writer loop of the live recorder. */
 #include "tools/pipeline.h"
 
+#include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "acquisition/clock.h"
 #include "acquisition/ring.h"
@@ -61,6 +65,15 @@ typedef struct pl_source {
     _Atomic int status; /* mc_status of the thread's end */
 } pl_source;
 
+/* Wakes a consumer thread (the writer, the analysis) when a producer has queued something, so
+ * that data moves on within microseconds instead of at the next poll; the consumer still looks
+ * every few milliseconds on its own. Posting never blocks: one eventfd write, and none while a
+ * wake-up is already pending. */
+typedef struct pl_wake {
+    int fd; /* eventfd, non-blocking; -1: none (then the consumer only polls) */
+    atomic_bool pending;
+} pl_wake;
+
 struct mc_pipeline {
     mc_pipeline_config cfg;
     mc_recording *rec;
@@ -77,6 +90,8 @@ struct mc_pipeline {
     mc_stream_info *infos; /* [n_streams] copies of the sources' descriptions */
     mc_live *live;         /* NULL without analysis */
     mc_osc_out *osc;       /* NULL without OSC output */
+    pl_wake writer_wake;   /* posted by the sources, the control and OSC threads */
+    pl_wake analysis_wake; /* posted by the writer */
     pl_row_queue rows;
     pthread_t analysis_thread;
     int analysis_started;
@@ -105,6 +120,47 @@ mc_pipeline_config mc_pipeline_config_default(void)
 static void counted(mc_status st)
 {
     (void)st;
+}
+
+/* ---- wake-ups ------------------------------------------------------------------------------ */
+
+static void wake_init(pl_wake *w)
+{
+    w->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    atomic_init(&w->pending, 0);
+}
+
+static void wake_post(pl_wake *w)
+{
+    if (w->fd >= 0 && !atomic_exchange_explicit(&w->pending, 1, memory_order_acq_rel)) {
+        uint64_t one = 1;
+        ssize_t n = write(w->fd, &one, sizeof one);
+        (void)n; /* EAGAIN: the counter is full, a wake-up is pending anyway */
+    }
+}
+
+/* Waits until posted or `timeout_ms` passed; then the caller drains its queues. */
+static void wake_wait(pl_wake *w, int timeout_ms)
+{
+    if (w->fd < 0) {
+        mc_clock_sleep_until(mc_clock_now_ns() + (int64_t)timeout_ms * 1000000, -1);
+        return;
+    }
+    struct pollfd pfd = {w->fd, POLLIN, 0};
+    if (poll(&pfd, 1, timeout_ms) > 0) {
+        uint64_t v;
+        ssize_t n = read(w->fd, &v, sizeof v);
+        (void)n;
+    }
+    /* Cleared before the caller drains: anything posted from now on wakes the next wait. */
+    atomic_store_explicit(&w->pending, 0, memory_order_release);
+}
+
+static void wake_close(pl_wake *w)
+{
+    if (w->fd >= 0)
+        close(w->fd);
+    w->fd = -1;
 }
 
 /* ---- the row queue ------------------------------------------------------------------------ */
@@ -152,10 +208,12 @@ static void *source_main(void *arg)
             if (mc_event_queue_push(ps->events, &item.event) != MC_OK) {
                 /* The queue was full: the drop is counted there. */
             }
+            wake_post(&p->writer_wake);
             continue;
         }
         mc_status pushed =
             mc_ring_push(p->streams[ps->first_stream + item.stream].ring, &item.block);
+        wake_post(&p->writer_wake);
         if (pushed == MC_EINVAL) {
             /* A block larger than the source promised, or of the wrong shape: a bug in the
              * source, reported when the recording ends rather than hidden as a gap. */
@@ -184,6 +242,8 @@ static void *osc_main(void *arg)
         if (now_requested != requests && p->osc)
             counted(mc_osc_out_push_schema(p->osc)); /* the schema "on request" */
         requests = now_requested;
+        if (st == MC_OK)
+            wake_post(&p->writer_wake);
         if (st == MC_EIO) {
             /* A failed socket ends OSC input, not the recording; the end says why. */
             atomic_store(&p->osc_status, st);
@@ -288,7 +348,7 @@ static void *analysis_main(void *arg)
         if (handled == 0) {
             if (done)
                 break;
-            mc_clock_sleep_until(mc_clock_now_ns() + 5000000, -1);
+            wake_wait(&p->analysis_wake, 5);
         }
     }
     atomic_store_explicit(&p->analysis_done, 1, memory_order_release);
@@ -326,6 +386,7 @@ static mc_status write_block(mc_pipeline *p, size_t i, const mc_block *b)
     placed.t0_ns = at.t0_ns;
     /* A full analysis ring drops the block and counts it: the analysis then sees missing rows. */
     counted(mc_ring_push(p->streams[i].analysis, &placed));
+    wake_post(&p->analysis_wake);
     return MC_OK;
 }
 
@@ -408,7 +469,7 @@ static void *writer_main(void *arg)
         if (handled == 0) {
             if (running == 0)
                 return NULL;
-            mc_clock_sleep_until(now + 5000000, -1);
+            wake_wait(&p->writer_wake, 5);
         }
     }
     atomic_store(&p->writer_failed, 1);
@@ -439,6 +500,8 @@ mc_status mc_pipeline_create(const mc_pipeline_config *cfg, mc_diag *d, mc_pipel
     atomic_init(&p->osc_stop, 0);
     atomic_init(&p->osc_status, MC_OK);
     atomic_init(&p->analysis_input_done, 0);
+    wake_init(&p->writer_wake);
+    wake_init(&p->analysis_wake);
     atomic_init(&p->analysis_done, 0);
     atomic_init(&p->rows.head, 0);
     atomic_init(&p->rows.tail, 0);
@@ -574,7 +637,9 @@ mc_status mc_pipeline_start(mc_pipeline *p)
 
 mc_status mc_pipeline_push_event(mc_pipeline *p, const mc_event *ev)
 {
-    return mc_event_queue_push(p->control_events, ev);
+    mc_status st = mc_event_queue_push(p->control_events, ev);
+    wake_post(&p->writer_wake);
+    return st;
 }
 
 int mc_pipeline_is_running(const mc_pipeline *p)
@@ -744,6 +809,8 @@ void mc_pipeline_destroy(mc_pipeline *p)
     }
     free(p->rows.rows);
     free(p->infos);
+    wake_close(&p->writer_wake);
+    wake_close(&p->analysis_wake);
     for (size_t k = 0; p->sources && k < p->cfg.n_sources; k++)
         mc_event_queue_destroy(p->sources[k].events);
     mc_event_queue_destroy(p->control_events);
