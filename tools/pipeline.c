@@ -258,18 +258,15 @@ static void *osc_main(void *arg)
 /* ---- the analysis thread ------------------------------------------------------------------ */
 
 /* The wall-clock time at which a session time was reached: the OSC timetag. With sources faster
- * than real time (time_scale), that is when the window really ended, so that a receiver that
- * holds bundles until their timetag (liblo does) gets them at once. */
+ * than real time (time_scale), that is when it really happened, so that a receiver that holds
+ * bundles until their timetag (liblo does, LIBS.md 4) is not made to wait. A window ends one
+ * period after its last sample, as `analyze` times it: such a receiver delivers a 1 Hz stream's
+ * hop at that moment, up to a second after it was sent. */
 static int64_t wall_ns(const mc_pipeline *p, int64_t session_ns)
 {
-    int64_t t =
-        p->cfg.unix0_ns +
-        (p->cfg.time_scale == 1.0 ? session_ns : llround((double)session_ns / p->cfg.time_scale));
-    /* Something that has happened is never in the future: the clock fit's estimate of the last
-     * frames may run a little ahead, and a liblo receiver would hold such a bundle back until
-     * its timetag, or until its next packet (LIBS.md 4). */
-    int64_t now = mc_clock_unix_ns();
-    return t < now ? t : now;
+    return p->cfg.unix0_ns + (p->cfg.time_scale == 1.0
+                                  ? session_ns
+                                  : llround((double)session_ns / p->cfg.time_scale));
 }
 
 /* A row of an analyser: to the writer (for /features), to OSC, to the terminal view. */
