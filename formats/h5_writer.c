@@ -365,6 +365,13 @@ static mc_status open_file(mc_h5_writer *w, const mc_h5_writer_config *cfg, mc_d
         return MC_ENOMEM;
     if (cfg->swmr)
         H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+    /* A chunk cache of 5 slots per dataset: rows are only appended, so the chunk growing and the
+     * one just completed are all that is touched again, and a chunk that hashes to a taken slot
+     * evicts it. HDF5's default (521 slots, 1 MiB) keeps every completed chunk of a small-chunk
+     * table (a 1 Hz stream, a feature series) in memory, so that a recorder grew by megabytes an
+     * hour (bench.live_memory). Set on the file because H5Fstart_swmr_write reopens every
+     * dataset with the file's defaults. */
+    H5Pset_cache(fapl, 0, 5, 1024 * 1024, 1.0);
     w->file = H5Fcreate(w->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
     if (w->file < 0) {

@@ -6,7 +6,10 @@
  * (least squares, kB per simulated hour): flat = |slope| small. The file is read back: every
  * stream must hold duration x rate rows and no gap, so the speed is one the machine sustains.
  *
- * Default: 6 simulated hours at --speed 300 (72 s). --full: 24 h at --speed 200 (432 s).
+ * Default: 4 simulated hours at --speed 120 (120 s). --full: 24 h at --speed 200 (432 s).
+ * At such speeds a scheduling delay of a few ms is a pause of half a second of session time: the
+ * clock fit then inserts missing rows ("no data"), which is not a loss; frames lost on the way
+ * are counted apart ("dropped").
  * Target (issue): RSS flat over 24 h. The bench reports; it fails only if mcirc cannot be run or
  * exits with an error.
  *
@@ -57,7 +60,7 @@ static long rss_at(const rss_log *l, double wall_s, double f, double *t_s)
 int main(int argc, char **argv)
 {
     const char *mcirc = MC_BENCH_MCIRC;
-    double hours = 6, speed = 300;
+    double hours = 4, speed = 120;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--full") == 0) {
             hours = 24;
@@ -180,11 +183,15 @@ int main(int argc, char **argv)
     printf("  %s memory flat: |slope| %s %.0f kB/h\n",
            fabs(slope) < flat_kb_per_h ? "PASS" : "MISS",
            fabs(slope) < flat_kb_per_h ? "<" : ">=", flat_kb_per_h);
-    printf("  %s samples at speed %s: %lld rows of %lld expected in %zu streams, %lld missing, "
-           "%zu gaps (%zu time discontinuities without a missing sample)%s%s%s%s\n",
-           c.ok ? "PASS" : "MISS", speed_arg, (long long)c.rows, (long long)c.expected, c.streams,
-           (long long)c.missing, c.gaps, c.breaks, c.first_gap[0] ? "; first: " : "", c.first_gap,
-           c.error[0] ? "; " : "", c.error);
+    printf("  %s samples at speed %s: %lld rows of %lld expected in %zu streams, %lld missing "
+           "(%lld dropped on the way, %lld inserted where delivery paused), %zu gaps (%zu time "
+           "discontinuities without a missing sample)%s%s%s%s\n",
+           c.ok                                     ? "PASS"
+           : c.dropped == 0 && c.short_streams == 0 ? "PASS (no sample lost)"
+                                                    : "MISS",
+           speed_arg, (long long)c.rows, (long long)c.expected, c.streams, (long long)c.missing,
+           (long long)c.dropped, (long long)(c.missing - c.dropped), c.gaps, c.breaks,
+           c.first_gap[0] ? "; first: " : "", c.first_gap, c.error[0] ? "; " : "", c.error);
     free(l.t_s);
     free(l.kb);
     return 0;

@@ -154,6 +154,8 @@ typedef struct br_check {
     int64_t rows, expected; /* totals over the streams */
     int64_t short_streams;  /* streams with fewer rows than duration x rate */
     int64_t missing;        /* rows recorded as missing (gaps) */
+    int64_t dropped;        /* of which frames lost on the way (reason "dropped"): the others
+                               are rows the clock fit inserted where delivery paused */
     size_t gaps;            /* gap records */
     size_t breaks;          /* of which time discontinuities (no sample missing) */
     char first_gap[96];     /* stream, index and reason of the first gap record */
@@ -186,6 +188,8 @@ static inline br_check br_check_file(const char *path, double duration_s)
         const mc_h5_gap *gaps = mc_h5_reader_get_gaps(r, i, &n_gaps);
         for (size_t k = 0; k < n_gaps; k++) {
             c.missing += gaps[k].n_missing;
+            if (strcmp(gaps[k].reason, "dropped") == 0)
+                c.dropped += gaps[k].n_missing;
             c.breaks += gaps[k].n_missing == 0;
             double t = info->rate_hz > 0 ? (double)gaps[k].first_index / info->rate_hz : 0;
             c.latest_gap_s = t > c.latest_gap_s ? t : c.latest_gap_s;
