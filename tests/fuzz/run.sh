@@ -17,13 +17,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 bindir=$build/tests/fuzz
 out=$build/fuzz-out
 
-# -max_len per target: a spec is at most 1023 bytes (more only tests the length check); an event
-# line a few hundred; the h5_reader script uses about 1 KiB for three streams and their tables;
+# -max_len per target: a spec is at most 1023 bytes (more only tests the length check), and so is
+# a transport spec (its address and options, which come from a source spec); an event line a few
+# hundred; the h5_reader script uses about 1 KiB for three streams and their tables;
 # file formats get room for their largest seed (a WFDB header and .dat, a NIRx set, an .xlsx, an
 # HDF5 image of a SNIRF file).
 max_len() {
     case $1 in
-        source_spec) echo 1100 ;;
+        source_spec | transport_spec) echo 1100 ;;
         event_line | osc_event) echo 512 ;;
         h5_reader) echo 4096 ;;
         wfdb | nirx | xlsx | audio | vital) echo 8192 ;;
