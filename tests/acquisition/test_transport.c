@@ -347,13 +347,67 @@ TEST(serial_pty_bytes_and_termios)
     close(master);
 }
 
+/* A pty reached through a symbolic link in a temporary folder, as /dev/serial/by-id/ names a
+ * USB adapter: once the test removes the link, no other pty (a parallel test reusing the number
+ * /dev/pts/N) can answer in the device's place. */
+typedef struct pty_link {
+    int master, slave;
+    char dir[32], link[64], target[256];
+} pty_link;
+
+static void pty_link_open(pty_link *p)
+{
+    ASSERT_EQ_INT(openpty(&p->master, &p->slave, NULL, NULL, NULL), 0);
+    snprintf(p->target, sizeof p->target, "%s", ttyname(p->slave));
+    snprintf(p->dir, sizeof p->dir, "/tmp/mcirc-tr-XXXXXX");
+    ASSERT_TRUE(mkdtemp(p->dir) != NULL);
+    snprintf(p->link, sizeof p->link, "%s/ttyUSB", p->dir);
+    ASSERT_EQ_INT(symlink(p->target, p->link), 0);
+}
+
+static void pty_link_remove(pty_link *p)
+{
+    unlink(p->link);
+    rmdir(p->dir);
+}
+
+TEST(serial_device_gone_and_back)
+{
+    pty_link p;
+    pty_link_open(&p);
+    mc_transport *t = open_addr(p.link, NULL, 0);
+    wait_event(t, MC_TRANSPORT_CONNECTED, 2000, NULL, NULL, 0);
+    ASSERT_EQ_INT(write(p.master, "one", 3), 3);
+    unsigned char b[3];
+    ASSERT_EQ_INT(read_bytes(t, b, 3, 2000), 3);
+    ASSERT_TRUE(memcmp(b, "one", 3) == 0);
+
+    /* The device node disappears without a hang-up (the adapter is unplugged). */
+    ASSERT_EQ_INT(unlink(p.link), 0);
+    mc_transport_event ev = wait_event(t, MC_TRANSPORT_DISCONNECTED, 2000, NULL, NULL, 0);
+    ASSERT_STR_EQ(ev.reason, "device gone");
+    /* ... and comes back (plugged in again): the transport reopens it. */
+    ASSERT_EQ_INT(symlink(p.target, p.link), 0);
+    mc_transport_event up = wait_event(t, MC_TRANSPORT_CONNECTED, 3000, NULL, NULL, 0);
+    ASSERT_TRUE(up.t_ns > ev.t_ns);
+    ASSERT_EQ_INT(write(p.master, "two", 3), 3);
+    ASSERT_EQ_INT(read_bytes(t, b, 3, 2000), 3);
+    ASSERT_TRUE(memcmp(b, "two", 3) == 0);
+    mc_transport_stats s = mc_transport_get_stats(t);
+    ASSERT_EQ_INT(s.disconnects, 1);
+    ASSERT_EQ_INT(s.reconnects, 1);
+    mc_transport_destroy(t);
+    close(p.slave);
+    close(p.master);
+    pty_link_remove(&p);
+}
+
 TEST(serial_hangup_then_backoff)
 {
-    int master, slave;
-    ASSERT_EQ_INT(openpty(&master, &slave, NULL, NULL, NULL), 0);
-    char path[256];
-    snprintf(path, sizeof path, "%s", ttyname(slave));
-    mc_transport *t = open_addr(path, NULL, 0);
+    pty_link p;
+    pty_link_open(&p);
+    int master = p.master, slave = p.slave;
+    mc_transport *t = open_addr(p.link, NULL, 0);
     wait_event(t, MC_TRANSPORT_CONNECTED, 2000, NULL, NULL, 0);
     close(slave);
     ASSERT_EQ_INT(write(master, "abc", 3), 3);
@@ -363,6 +417,7 @@ TEST(serial_hangup_then_backoff)
     /* The cable is pulled: the master closes. */
     int64_t t0 = mc_clock_now_ns();
     close(master);
+    pty_link_remove(&p); /* before the first retry, 100 ms after the hang-up is seen */
     mc_transport_event ev = wait_event(t, MC_TRANSPORT_DISCONNECTED, 2000, NULL, NULL, 0);
     ASSERT_STR_EQ(ev.reason, "hang-up");
     ASSERT_TRUE(ev.t_ns >= t0);
