@@ -635,8 +635,11 @@ mc_status mc_transport_read(mc_transport *t, void *buf, size_t cap, int timeout_
 {
     if (n)
         *n = 0;
-    if (ev)
-        ev->kind = MC_TRANSPORT_NONE, ev->t_ns = 0, ev->reason[0] = '\0';
+    if (ev) {
+        ev->kind = MC_TRANSPORT_NONE;
+        ev->t_ns = 0;
+        ev->reason[0] = '\0';
+    }
     if (!t || !buf || cap == 0 || !n || !ev)
         return MC_EINVAL;
     if (timeout_ms < 0)
