@@ -4,9 +4,11 @@
 #include "formats/masimo.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Keys of the numeric fields, their stream names and UCUM units (order of mc_masimo_field). */
 static const struct {
@@ -220,6 +222,93 @@ mc_status mc_masimo_line_parse(const char *line, size_t n, mc_masimo_line *out, 
         if (!known)
             out->n_unknown++;
     }
+    return MC_OK;
+}
+
+/* How each numeric field is written, in the order a Radical-7 sends them (DEVICES.md section 1):
+ * digits before and after the point, a leading sign, a trailing '%', and the dashes for a
+ * missing value. */
+static const struct {
+    mc_masimo_field field;
+    int int_digits, frac_digits, sign, percent;
+    const char *dashes;
+} layout[] = {
+    {MC_MASIMO_SPO2, 3, 0, 0, 1, "---%"},   {MC_MASIMO_BPM, 3, 0, 0, 0, "---"},
+    {MC_MASIMO_PI, 2, 2, 0, 1, "--.--%"},   {MC_MASIMO_SPCO, 2, 1, 0, 1, "--.-%"},
+    {MC_MASIMO_SPMET, 2, 1, 0, 1, "--.-%"}, {MC_MASIMO_SPHB, 2, 1, 0, 0, "--.-"},
+    {MC_MASIMO_SPOC, 2, 0, 0, 0, "--"},     {MC_MASIMO_DESAT, 2, 0, 0, 0, "--"},
+    {MC_MASIMO_PIDELTA, 2, 0, 1, 0, "+--"}, {MC_MASIMO_PVI, 3, 0, 0, 0, "---"},
+};
+
+/* Append printf output at *used; 0 when it did not fit. */
+static int append(char *out, size_t cap, size_t *used, const char *fmt, ...) MC_PRINTF(4, 5);
+
+static int append(char *out, size_t cap, size_t *used, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    const int n = vsnprintf(out + *used, cap - *used, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= cap - *used)
+        return 0;
+    *used += (size_t)n;
+    return 1;
+}
+
+mc_status mc_masimo_line_format(const mc_masimo_line *v, char *out, size_t cap, size_t *len)
+{
+    *len = 0;
+    if (cap == 0)
+        return MC_EOVERRUN;
+    out[0] = '\0';
+    const time_t t = (time_t)v->unix_s;
+    struct tm tm;
+    if ((int64_t)t != v->unix_s || !gmtime_r(&t, &tm) || tm.tm_year < 100 || tm.tm_year > 199)
+        return MC_EINVAL;
+    for (const char *c = v->serial; *c; c++)
+        if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7F)
+            return MC_EINVAL;
+    size_t used = 0;
+    if (!append(out, cap, &used, "%02d/%02d/%02d %02d:%02d:%02d SN=%s", tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_year - 100, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                v->serial[0] ? v->serial : "----------"))
+        return MC_EOVERRUN;
+    for (size_t i = 0; i < sizeof layout / sizeof layout[0]; i++) {
+        const mc_masimo_field f = layout[i].field;
+        if (!v->present[f])
+            continue;
+        const float x = v->value[f];
+        int ok;
+        if (isnan(x)) {
+            ok = append(out, cap, &used, " %s=%s", fields[f].key, layout[i].dashes);
+        } else {
+            /* Round to the field's resolution first, then check the width it needs. */
+            const double scale = layout[i].frac_digits == 2 ? 100 : layout[i].frac_digits ? 10 : 1;
+            const double r = round((double)x * scale);
+            const double limit = (layout[i].int_digits == 3 ? 1000 : 100) * scale;
+            if (!isfinite(r) || fabs(r) >= limit || (r < 0 && !layout[i].sign))
+                return MC_EINVAL;
+            const long n = (long)fabs(r);
+            const long scale_i = (long)scale;
+            const char *sign = layout[i].sign ? (r < 0 ? "-" : "+") : "";
+            const char *pct = layout[i].percent ? "%" : "";
+            if (layout[i].frac_digits == 0)
+                ok = append(out, cap, &used, " %s=%s%0*ld%s", fields[f].key, sign,
+                            layout[i].int_digits, n, pct);
+            else
+                ok = append(out, cap, &used, " %s=%s%0*ld.%0*ld%s", fields[f].key, sign,
+                            layout[i].int_digits, n / scale_i, layout[i].frac_digits, n % scale_i,
+                            pct);
+        }
+        if (!ok)
+            return MC_EOVERRUN;
+    }
+    if ((v->has_alarm && !append(out, cap, &used, " ALARM=%04X", (unsigned)v->alarm)) ||
+        (v->has_exc && !append(out, cap, &used, " EXC=%06X", (unsigned)v->exc)) ||
+        (v->has_exc1 && !append(out, cap, &used, " EXC1=%08X", (unsigned)v->exc1)) ||
+        !append(out, cap, &used, "\r\n"))
+        return MC_EOVERRUN;
+    *len = used;
     return MC_OK;
 }
 

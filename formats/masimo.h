@@ -84,6 +84,24 @@ typedef struct mc_masimo_line {
 MC_NODISCARD mc_status mc_masimo_line_parse(const char *line, size_t n, mc_masimo_line *out,
                                             mc_diag *d);
 
+/** Write one line in the Radical-7 ASCII 1 layout (DEVICES.md section 1), the inverse of
+ *  mc_masimo_line_parse: `mm/dd/yy hh:mm:ss SN=... SPO2=098% BPM=072 PI=03.10% SPCO=01.0%
+ *  SPMET=00.5% SPHB=14.2 SPOC=18 DESAT=01 PIDELTA=-02 PVI=027 ALARM=0000 EXC=000820 EXC1=...`
+ *  then CR LF. A numeric field is written when its `present` flag is set, zero padded to the
+ *  device's width and resolution (SPO2, BPM, PVI: 3 digits; PI: NN.NN; SPCO, SPMET, SPHB: NN.N;
+ *  SPOC, DESAT: 2 digits; PIDELTA: sign and 2 digits), rounded to nearest; a NaN value is written
+ *  as the device's dashes ("---%", "--.--%", "+--"). SN is always written ("----------" when
+ *  `serial` is empty); ALARM (4 hex digits), EXC (6) and EXC1 (8) when their has_ flag is set.
+ *  unix_s is written as UTC. Pure. Thread: any.
+ *  @param v   the values (`n_unknown` is ignored)
+ *  @param out [cap] bytes; NUL-terminated on MC_OK (the NUL is not counted in *len)
+ *  @param len bytes written, with the CR LF
+ *  @return MC_OK; MC_EINVAL when a value does not fit its field (negative, too many digits,
+ *          infinite), the date is outside 2000..2099, or `serial` has a space or control byte;
+ *          MC_EOVERRUN when cap is too small (out is then undefined) */
+MC_NODISCARD mc_status mc_masimo_line_format(const mc_masimo_line *v, char *out, size_t cap,
+                                             size_t *len);
+
 /** Names of the EXC bits set in `exc` ("sensor off, pulse search"), "" when none; unknown bits
  *  are written as hex. Thread: any. @return out */
 char *mc_masimo_exc_describe(uint32_t exc, char *out, size_t cap);

@@ -31,6 +31,17 @@ static mc_masimo_line parse_ok(const char *s)
     return l;
 }
 
+static mc_masimo_line parse_ok2(const char *s, size_t n)
+{
+    mc_masimo_line l;
+    mc_diag d;
+    mc_status st = mc_masimo_line_parse(s, n, &l, &d);
+    if (st != MC_OK)
+        fprintf(stderr, "%s\n", d.message);
+    ASSERT_STATUS(st, MC_OK);
+    return l;
+}
+
 TEST(verbatim_rad8)
 {
     const mc_masimo_line l = parse_ok(rad8);
@@ -354,4 +365,108 @@ TEST(guard_page)
         ASSERT_STATUS(mc_masimo_splitter_push(&sp, (const uint8_t *)p, n, NULL, NULL), MC_OK);
         mc_guard_free(&g);
     }
+}
+
+/* Format then parse: every field comes back at the device's resolution, in the documented
+ * layout (the Radical-7 verbatim line is reproduced byte for byte). */
+TEST(format_round_trip)
+{
+    const mc_masimo_line in = parse_ok(rad7);
+    char buf[MC_MASIMO_LINE_MAX + 1];
+    size_t n;
+    ASSERT_STATUS(mc_masimo_line_format(&in, buf, sizeof buf, &n), MC_OK);
+    ASSERT_EQ_INT(n, strlen(buf));
+    ASSERT_TRUE(n >= 2 && buf[n - 2] == '\r' && buf[n - 1] == '\n');
+    buf[n - 2] = '\0';
+    ASSERT_STR_EQ(buf, rad7);
+
+    mc_masimo_line v;
+    memset(&v, 0, sizeof v);
+    v.unix_s = 1456181265; /* 02/22/16 22:47:45 */
+    for (int f = 0; f < MC_MASIMO_N_FIELDS; f++)
+        v.present[f] = 1;
+    v.value[MC_MASIMO_SPO2] = 96;
+    v.value[MC_MASIMO_BPM] = 72.4f;
+    v.value[MC_MASIMO_PI] = 3.1f;
+    v.value[MC_MASIMO_PVI] = 9;
+    v.value[MC_MASIMO_SPCO] = 1.04f;
+    v.value[MC_MASIMO_SPMET] = NAN;
+    v.value[MC_MASIMO_SPHB] = 14.2f;
+    v.value[MC_MASIMO_SPOC] = 18;
+    v.value[MC_MASIMO_DESAT] = 0;
+    v.value[MC_MASIMO_PIDELTA] = -3;
+    v.has_alarm = v.has_exc = v.has_exc1 = 1;
+    v.alarm = 0x12;
+    v.exc = MC_MASIMO_EXC_SET_MODE | MC_MASIMO_EXC_SENSOR_OFF;
+    v.exc1 = 0xABCDEF01;
+    ASSERT_STATUS(mc_masimo_line_format(&v, buf, sizeof buf, &n), MC_OK);
+    ASSERT_STR_EQ(buf, "02/22/16 22:47:45 SN=---------- SPO2=096% BPM=072 PI=03.10% SPCO=01.0% "
+                       "SPMET=--.-% SPHB=14.2 SPOC=18 DESAT=00 PIDELTA=-03 PVI=009 ALARM=0012 "
+                       "EXC=000820 EXC1=ABCDEF01\r\n");
+    const mc_masimo_line out = parse_ok2(buf, n - 2);
+    ASSERT_EQ_INT(out.unix_s, v.unix_s);
+    const float want[MC_MASIMO_N_FIELDS] = {96, 72, 3.1f, 9, 1.0f, NAN, 14.2f, 18, 0, -3};
+    for (int f = 0; f < MC_MASIMO_N_FIELDS; f++) {
+        ASSERT_TRUE(out.present[f]);
+        if (isnan(want[f]))
+            ASSERT_TRUE(isnan(out.value[f]));
+        else
+            ASSERT_NEAR_F(out.value[f], want[f], 1e-5);
+    }
+    ASSERT_EQ_INT(out.alarm, v.alarm);
+    ASSERT_EQ_INT(out.exc, v.exc);
+    ASSERT_EQ_INT(out.exc1, v.exc1);
+    ASSERT_EQ_INT(out.n_unknown, 0);
+    ASSERT_STR_EQ(out.serial, "");
+
+    /* Missing everything: the dashes of the Radical-7 service manual's line. */
+    mc_masimo_line none;
+    memset(&none, 0, sizeof none);
+    none.unix_s = 1179216741; /* 05/15/07 08:12:21 */
+    strcpy(none.serial, "0000070986");
+    const mc_masimo_field keep[] = {MC_MASIMO_SPO2,    MC_MASIMO_BPM,   MC_MASIMO_PI,
+                                    MC_MASIMO_SPCO,    MC_MASIMO_SPMET, MC_MASIMO_DESAT,
+                                    MC_MASIMO_PIDELTA, MC_MASIMO_PVI};
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+        none.present[keep[i]] = 1;
+        none.value[keep[i]] = NAN;
+    }
+    none.has_alarm = none.has_exc = 1;
+    ASSERT_STATUS(mc_masimo_line_format(&none, buf, sizeof buf, &n), MC_OK);
+    ASSERT_STR_EQ(buf, "05/15/07 08:12:21 SN=0000070986 SPO2=---% BPM=--- PI=--.--% SPCO=--.-% "
+                       "SPMET=--.-% DESAT=-- PIDELTA=+-- PVI=--- ALARM=0000 EXC=000000\r\n");
+    const mc_masimo_line back = parse_ok2(buf, n - 2);
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        ASSERT_TRUE(back.present[keep[i]] && isnan(back.value[keep[i]]));
+    ASSERT_STR_EQ(back.serial, "0000070986");
+}
+
+/* Values that do not fit their field, dates the two-digit year cannot hold, a short buffer. */
+TEST(format_refusals)
+{
+    mc_masimo_line v = parse_ok(rad7);
+    char buf[MC_MASIMO_LINE_MAX + 1];
+    size_t n;
+    const struct {
+        mc_masimo_field f;
+        float x;
+    } bad[] = {{MC_MASIMO_SPO2, 1000},    {MC_MASIMO_SPO2, -1},     {MC_MASIMO_PI, 100},
+               {MC_MASIMO_BPM, INFINITY}, {MC_MASIMO_PIDELTA, 100}, {MC_MASIMO_PVI, 999.5f}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        mc_masimo_line w = v;
+        w.value[bad[i].f] = bad[i].x;
+        ASSERT_STATUS(mc_masimo_line_format(&w, buf, sizeof buf, &n), MC_EINVAL);
+    }
+    mc_masimo_line w = v;
+    w.unix_s = 946684799; /* 1999-12-31 23:59:59 */
+    ASSERT_STATUS(mc_masimo_line_format(&w, buf, sizeof buf, &n), MC_EINVAL);
+    w.unix_s = 4102444800; /* 2100-01-01 */
+    ASSERT_STATUS(mc_masimo_line_format(&w, buf, sizeof buf, &n), MC_EINVAL);
+    w = v;
+    strcpy(w.serial, "A B");
+    ASSERT_STATUS(mc_masimo_line_format(&w, buf, sizeof buf, &n), MC_EINVAL);
+    for (size_t cap = 0; cap <= strlen(rad7) + 2; cap++)
+        ASSERT_STATUS(mc_masimo_line_format(&v, buf, cap, &n), MC_EOVERRUN);
+    ASSERT_STATUS(mc_masimo_line_format(&v, buf, strlen(rad7) + 3, &n), MC_OK);
+    ASSERT_EQ_INT(n, strlen(rad7) + 2);
 }
