@@ -21,6 +21,7 @@ static const command commands[] = {
     {"import", mc_cmd_import, "recordings in other formats (WFDB, EDF+, SNIRF...) into a session"},
     {"export", mc_cmd_export, "a session's streams as CSV, EDF+, SNIRF, WAV/FLAC, WFDB"},
     {"replay", mc_cmd_replay, "play a recording into OSC as if live (--follow: while recorded)"},
+    {"emulate", mc_cmd_emulate, "speak a device's protocol on a pty, TCP or UDP (tests, demos)"},
 };
 
 static void usage(FILE *out)
@@ -55,7 +56,7 @@ int main(int argc, char **argv)
             return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr,
             "mcirc: unknown command '%s' (expected demo, sim, record, info, recover, analyze, "
-            "import, export, replay; "
+            "import, export, replay, emulate; "
             "mcirc --help lists them)\n",
             argv[1]);
     return MC_EXIT_USER;

@@ -5,8 +5,12 @@
 run as `test_cli.py <name>` with MCIRC set to the program. Needs the Debian packages
 python3-h5py, python3-numpy and hdf5-tools (the README's set-up installs them)."""
 import hashlib
+import calendar
+import errno
 import json
 import os
+import re
+import select
 import shutil
 import signal
 import socket
@@ -14,8 +18,10 @@ import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import threading
 import time
+import tty
 
 import h5py
 import numpy as np
@@ -75,7 +81,8 @@ def info_json(p):
 # ---------------------------------------------------------------------------------------------
 
 def test_help():
-    for cmd in ["demo", "sim", "record", "info", "recover", "import", "export", "replay"]:
+    for cmd in ["demo", "sim", "record", "info", "recover", "import", "export", "replay",
+                "emulate"]:
         rc, out, err = run(cmd, "--help")
         check(rc == 0 and out.startswith("usage: mcirc " + cmd), f"{cmd} --help: {rc} {out!r}")
     rc, out, err = run("--help")
@@ -1159,6 +1166,205 @@ def test_replay_errors():
     expect_user_error(["replay", ok, "--config", path("missing.ini")], "missing.ini")
     rc, out, err = run("replay", ok, "--speed", "max", "--osc", "osc.udp://127.0.0.1:9")
     check(rc == 0 and out.startswith(f"replayed {ok}: "), f"replay of a small file: {err}")
+
+# ---------------------------------------------------------------------------------------------
+# mcirc emulate: the device's side of a serial line, read back as a driver would.
+
+# The Radical-7 ASCII 1 layout (DEVICES.md section 1) with the emulator's field set, exactly.
+MASIMO_RE = re.compile(
+    rb"(\d\d)/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d) SN=([!-~]+) SPO2=(\d{3}|---)% BPM=(\d{3}|---) "
+    rb"PI=(\d\d\.\d\d|--\.--)% SPCO=--\.-% SPMET=--\.-% DESAT=-- PIDELTA=\+-- "
+    rb"PVI=(\d{3}|---) ALARM=([0-9A-F]{4}) EXC=([0-9A-F]{6})\r\n")
+
+
+def masimo_kv(line):
+    """A plain KEY=value reading of one line (bytes, without its end): date-time and dict."""
+    toks = line.decode("ascii").split(" ")
+    return " ".join(toks[:2]), dict(t.split("=", 1) for t in toks[2:])
+
+
+def masimo_lines(data):
+    """Every complete, well-formed line in a byte stream: (Unix seconds, kv dict)."""
+    out = []
+    for m in MASIMO_RE.finditer(data):
+        mo, d, y, h, mi, s = (int(x) for x in m.groups()[:6])
+        t = calendar.timegm((2000 + y, mo, d, h, mi, s, 0, 0, 0))
+        _, kv = masimo_kv(m.group(0)[:-2])
+        check(len(kv) == 11, f"fields of {m.group(0)!r}: {sorted(kv)}")
+        out.append((t, kv))
+    return out
+
+
+def start_emulator(*args):
+    p = subprocess.Popen([MCIRC, "emulate", "masimo", *args], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    first = p.stdout.readline().decode().strip()
+    if not first:
+        raise AssertionError(f"emulate {args}: no first line; stderr {p.stderr.read()!r}")
+    return p, first
+
+
+def read_pty(path, seconds):
+    """Open a pty slave raw and read until EOF/EIO or `seconds`: (bytes, eof)."""
+    fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+    tty.setraw(fd, termios.TCSANOW)  # TCSAFLUSH would discard lines already queued
+    data, eof, end = b"", False, time.monotonic() + seconds
+    try:
+        while time.monotonic() < end:
+            r, _, _ = select.select([fd], [], [], 0.1)
+            if not r:
+                continue
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError as e:
+                check(e.errno == errno.EIO, f"read {path}: {e}")
+                eof = True
+                break
+            if not chunk:
+                eof = True
+                break
+            data += chunk
+    finally:
+        os.close(fd)
+    return data, eof
+
+
+def check_truth(kv, spo2, bpm, pi, pvi):
+    want = {"SPO2": spo2, "BPM": bpm, "PI": pi, "PVI": pvi}
+    got = {k: kv[k] for k in want}
+    check(got == want, f"values {got}, expected {want}")
+
+
+def test_emulate_masimo_pty():
+    t0 = time.monotonic()
+    p, dev = start_emulator("--pty", "--speed", "10", "--duration", "20",
+                            "--set", "spo2=96,hr=72,pi=3.1")
+    check(dev.startswith("/dev/pts/"), f"first line {dev!r}")
+    fd = os.open(dev, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+    attrs = termios.tcgetattr(fd)
+    os.close(fd)
+    check(attrs[4] == termios.B9600 and attrs[5] == termios.B9600, f"speed {attrs[4:6]}")
+    check(attrs[2] & termios.CSIZE == termios.CS8 and not attrs[2] & termios.PARENB and
+          not attrs[2] & termios.CSTOPB, f"cflag {attrs[2]:o}: not 8N1")
+    check(not attrs[3] & termios.ICANON and not attrs[3] & termios.ECHO, "slave not raw")
+    data, eof = read_pty(dev, 15)
+    wall = time.monotonic() - t0
+    _, err = p.communicate(timeout=10)
+    check(p.returncode == 0, f"exit {p.returncode}: {err!r}")
+    check(eof, "no EOF/EIO at the end of the emulation")
+    lines = masimo_lines(data)
+    pieces = [x for x in data.split(b"\r\n") if x]
+    check(len(lines) == 20 and len(pieces) == 20,
+          f"{len(lines)} well-formed lines of {len(pieces)}, expected 20: {data[:300]!r}")
+    for i, (t, kv) in enumerate(lines):
+        check(t - lines[0][0] == i, f"line {i}: {t - lines[0][0]} s after the first")
+        check_truth(kv, "096%", "072", "03.10%", "010")
+        check(kv["EXC"] == "000000" and kv["ALARM"] == "0000", f"bits {kv}")
+    # 20 lines at 10 a second: about 2 s (loose: a loaded machine)
+    check(1.5 <= wall <= 8, f"20 lines took {wall:.2f} s at --speed 10")
+
+
+def test_emulate_masimo_faults():
+    t0 = time.monotonic()
+    p, dev = start_emulator("--speed", "10", "--duration", "20", "--set", "pvi=27",
+                            "--fault", "garbage@3", "--fault", "truncate@5",
+                            "--fault", "sensoroff:3@8", "--fault", "hangup@15")
+    data, eof = read_pty(dev, 15)
+    wall = time.monotonic() - t0
+    _, err = p.communicate(timeout=10)
+    check(eof, "the reader got no EOF/EIO at the hang-up")
+    check(p.returncode == 0, f"exit {p.returncode} after the hang-up: {err!r}")
+    check(b"hang-up at 15" in err, f"no hang-up message: {err!r}")
+    check(wall < 8, f"the hang-up at 15 s (1.5 s at --speed 10) came after {wall:.1f} s")
+    check(b"\x00" in data and b"\xff" in data, "no garbage bytes (NUL, 0xFF)")
+    lines = masimo_lines(data)
+    t_first = lines[0][0]
+    secs = [t - t_first for t, _ in lines]
+    # 0..14 sent; 5 truncated, so that it and 6 run together into one line that is not well formed
+    check(secs == [s for s in range(15) if s != 5], f"well-formed lines at {secs}")
+    date = re.compile(rb"\d\d/\d\d/\d\d \d\d:\d\d:\d\d SN=")
+    joined = [x for x in data.split(b"\r\n") if len(date.findall(x)) == 2]
+    check(len(joined) == 1 and b"EXC=" not in joined[0].split(b"SN=")[1],
+          f"truncated line: {joined!r}")
+    off = [(t - t_first, kv) for t, kv in lines if int(kv["EXC"], 16) & 0x20]
+    check([s for s, _ in off] == [8, 9, 10], f"sensor-off lines at {[s for s, _ in off]}")
+    for s, kv in off:
+        check_truth(kv, "---%", "---", "--.--%", "---")
+    for t, kv in lines:
+        if not int(kv["EXC"], 16) & 0x20:
+            check_truth(kv, "097%", "075", "02.00%", "027")
+    # the garbage came before line 3, not inside a line
+    g = data.index(b"\x00")
+    check(data.rfind(b"\r\n", 0, g) < data.find(b"\r\n", g), "garbage position")
+
+
+def test_emulate_masimo_tcp():
+    p, first = start_emulator("--tcp", "0", "--speed", "20", "--duration", "400")
+    try:
+        m = re.fullmatch(r"tcp 127\.0\.0\.1:(\d+)", first)
+        check(m, f"first line {first!r}")
+        port = int(m.group(1))
+        for round_ in range(2):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                data, end = b"", time.monotonic() + 10
+                while len(masimo_lines(data)) < 4 and time.monotonic() < end:
+                    chunk = s.recv(4096)
+                    check(chunk, f"round {round_}: connection closed")
+                    data += chunk
+                lines = masimo_lines(data)
+                check(len(lines) >= 4, f"round {round_}: {len(lines)} lines: {data!r}")
+                for i in range(1, len(lines)):
+                    check(lines[i][0] - lines[i - 1][0] == 1, "lines one second apart")
+                check_truth(lines[0][1], "097%", "075", "02.00%", "010")
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=10)
+        check(p.returncode == 0, f"exit {p.returncode} on SIGTERM: {err!r}")
+        check(b", 2 clients" in err, f"summary {err!r}")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def test_emulate_masimo_udp_replay():
+    cap = path("capture.txt")
+    with open(cap, "wb") as f:
+        f.write(b"02/22/16 22:47:45 SN=0000056661 SPO2=098% BPM=097 PI=03.60% EXC=000800\r\n"
+                b"02/22/16 22:47:46 SN=0000056661 SPO2=097% BPM=096 PI=03.50% EXC=000800\r\n"
+                b"02/22/16 22:47:48 SN=0000056661 SPO2=096% BPM=095 PI=03.40% EXC=000800\r\n")
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    rx.settimeout(10)
+    port = rx.getsockname()[1]
+    t0 = time.monotonic()
+    p, first = start_emulator("--udp", f"127.0.0.1:{port}", "--replay", cap, "--speed", "4")
+    check(first == f"udp 127.0.0.1:{port}", f"first line {first!r}")
+    got = []
+    for _ in range(3):
+        got.append((rx.recvfrom(4096)[0], time.monotonic() - t0))
+    _, err = p.communicate(timeout=10)
+    check(p.returncode == 0, f"exit {p.returncode}: {err!r}")
+    with open(cap, "rb") as f:
+        want = f.read().split(b"\r\n")[:3]
+    check([g for g, _ in got] == [w + b"\r\n" for w in want], f"datagrams {got}")
+    # at their own pace: 0, 1, 3 s at --speed 4 = 0, 0.25, 0.75 s (loose)
+    gap = got[2][1] - got[1][1]
+    check(0.3 <= gap <= 2, f"the 2 s gap took {gap:.2f} s at --speed 4")
+
+
+def test_emulate_errors():
+    expect_user_error(["emulate", "nellcor"], "unknown device 'nellcor'")
+    expect_user_error(["emulate"], "DEVICE")
+    expect_user_error(["emulate", "masimo", "--set", "spo3=90"], "unknown key 'spo3'")
+    expect_user_error(["emulate", "masimo", "--set", "spo2=101"], "spo2=101")
+    expect_user_error(["emulate", "masimo", "--set", "exc=zz"], "exc=zz")
+    expect_user_error(["emulate", "masimo", "--fault", "meltdown@3"], "meltdown@3")
+    expect_user_error(["emulate", "masimo", "--fault", "pause@3"], "pause@3")
+    expect_user_error(["emulate", "masimo", "--fault", "garbage@-1"], "garbage@-1")
+    expect_user_error(["emulate", "masimo", "--tcp", "70000"], "70000")
+    expect_user_error(["emulate", "masimo", "--pty", "--tcp", "0"], "one of")
+    expect_user_error(["emulate", "masimo", "--replay", path("missing.txt")], "missing.txt")
+    expect_user_error(["emulate", "masimo", "--speed", "0"], "--speed")
 
 
 def main():

@@ -1,0 +1,765 @@
+/* SPDX-License-Identifier: MIT */
+/* tools/cmd_emulate.c: `mcirc emulate`: speaks a device's serial protocol on a pseudo-terminal,
+ * a TCP port or UDP datagrams, from known truth or a text capture, with injected faults, so that
+ * drivers and whole recordings can be tested without the device. */
+
+/* posix_openpt, grantpt, unlockpt and ptsname are XSI: the project-wide _POSIX_C_SOURCE alone
+ * does not declare them. */
+#define _XOPEN_SOURCE 700
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "acquisition/clock.h"
+#include "formats/masimo.h"
+#include "tools/commands.h"
+
+static const char help[] =
+    "usage: mcirc emulate DEVICE [--pty | --tcp PORT | --udp HOST:PORT] [options]\n\n"
+    "Speaks a device's protocol for tests and demos. Devices: masimo (Radical-7 / Rad-8 /\n"
+    "Root serial ASCII 1: one line a second, DEVICES.md section 1).\n\n"
+    "  --pty                 a pseudo-terminal set raw 9600 8N1 (default); its path (the\n"
+    "                        port to read) is the first line on standard output\n"
+    "  --tcp PORT            listen on 127.0.0.1:PORT (0: a free port), stream to one client\n"
+    "                        at a time; first line on standard output: tcp 127.0.0.1:N\n"
+    "  --udp HOST:PORT       send each line as one datagram; first line: udp HOST:PORT\n"
+    "  --duration S          stop after S seconds of emulated time (default: until stopped,\n"
+    "                        or the end of --replay)\n"
+    "  --speed X             X lines per second of wall time instead of 1 (default 1)\n"
+    "  --set k=v[,k=v...]    the truth sent: spo2 (%, default 97), hr (pulse rate /min, 75),\n"
+    "                        pi (%, 2.0; sent with 2 decimals), pvi (%, 10), exc (hex bits,\n"
+    "                        0), alarm (hex bits, 0), sn (serial, 0000000001); repeatable.\n"
+    "                        hr, pi and pvi are the keys and defaults of the sim ppg model\n"
+    "  --replay FILE         send the lines of a text capture instead, paced by their\n"
+    "                        date-times (1 line/s where a line has none), at --speed X\n"
+    "  --fault KIND@S        at S seconds of emulated time (repeatable):\n"
+    "                          garbage      64 random bytes, NUL and 0xFF among them\n"
+    "                          truncate     the first half of the line, without its end\n"
+    "                          pause:D      nothing for D seconds\n"
+    "                          sensoroff:D  D seconds of lines with EXC sensor off (0x020)\n"
+    "                                       and dashes for the values\n"
+    "                          hangup       pty: close it and exit 0; tcp: close the client;\n"
+    "                                       udp: nothing to hang up\n"
+    "SIGINT or SIGTERM stops (exit 0). A summary goes to standard error.\n"
+    "  -h, --help            this text\n";
+
+enum {
+    OPT_PTY = MC_OPT_FIRST_FREE,
+    OPT_TCP,
+    OPT_UDP,
+    OPT_DURATION,
+    OPT_SPEED,
+    OPT_SET,
+    OPT_REPLAY,
+    OPT_FAULT,
+};
+
+enum { OUT_PTY, OUT_TCP, OUT_UDP };
+enum { F_GARBAGE, F_TRUNCATE, F_PAUSE, F_SENSOROFF, F_HANGUP };
+enum { MAX_FAULTS = 64, GARBAGE_BYTES = 64 };
+
+/* The one piece of process-wide state: set by the signal handler, read by the loop. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+typedef struct fault {
+    int kind;
+    double at_s, dur_s;
+    int done;
+} fault;
+
+static const struct {
+    const char *name;
+    int kind, has_duration;
+} fault_kinds[] = {
+    {"garbage", F_GARBAGE, 0},     {"truncate", F_TRUNCATE, 0}, {"pause", F_PAUSE, 1},
+    {"sensoroff", F_SENSOROFF, 1}, {"hangup", F_HANGUP, 0},
+};
+
+/* The known truth of the synthetic lines. */
+typedef struct truth {
+    double spo2, hr, pi, pvi;
+    uint32_t exc, alarm;
+    char sn[32];
+} truth;
+
+/* The output and its counts. */
+typedef struct emu {
+    const char *cmd;
+    int out;
+    int master, slave;       /* pty */
+    int listener, client;    /* tcp */
+    int udp;                 /* udp */
+    uint64_t lines, dropped; /* lines (or parts) sent; bytes dropped with no reader */
+    uint64_t clients;        /* tcp clients accepted */
+} emu;
+
+/* KIND@S or KIND:D@S. */
+static int parse_fault(const char *arg, fault *f)
+{
+    const char *at = strrchr(arg, '@');
+    if (!at)
+        return 0;
+    const char *colon = memchr(arg, ':', (size_t)(at - arg));
+    const size_t nlen = (size_t)((colon ? colon : at) - arg);
+    char num[64];
+    memset(f, 0, sizeof *f);
+    int found = 0;
+    for (size_t i = 0; i < sizeof fault_kinds / sizeof fault_kinds[0]; i++) {
+        if (strlen(fault_kinds[i].name) != nlen || memcmp(fault_kinds[i].name, arg, nlen) != 0)
+            continue;
+        if (fault_kinds[i].has_duration != (colon != NULL))
+            return 0;
+        f->kind = fault_kinds[i].kind;
+        found = 1;
+    }
+    if (!found)
+        return 0;
+    if (colon) {
+        const size_t dlen = (size_t)(at - colon - 1);
+        if (dlen == 0 || dlen >= sizeof num)
+            return 0;
+        memcpy(num, colon + 1, dlen);
+        num[dlen] = '\0';
+        if (!mc_cli_parse_double(num, &f->dur_s) || f->dur_s <= 0)
+            return 0;
+    }
+    return mc_cli_parse_double(at + 1, &f->at_s) && f->at_s >= 0;
+}
+
+/* Hex bits with or without 0x. */
+static int parse_hex32(const char *s, uint32_t *out)
+{
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        s += 2;
+    if (!*s || strlen(s) > 8)
+        return 0;
+    char *end;
+    errno = 0;
+    const unsigned long v = strtoul(s, &end, 16);
+    if (*end || errno || s[0] == '-' || s[0] == '+')
+        return 0;
+    *out = (uint32_t)v;
+    return 1;
+}
+
+/* One --set argument: k=v[,k=v...]. Prints the error. */
+static int parse_set(const char *cmd, const char *arg, truth *t)
+{
+    static const struct {
+        const char *key;
+        double lo, hi;
+    } ranges[] = {{"spo2", 0, 100}, {"hr", 20, 300}, {"pi", 0.02, 20}, {"pvi", 0, 90}};
+    double *dst[] = {&t->spo2, &t->hr, &t->pi, &t->pvi};
+    char buf[256];
+    if (strlen(arg) >= sizeof buf) {
+        mc_cli_error(cmd, "--set '%s': too long", arg);
+        return 0;
+    }
+    strcpy(buf, arg);
+    char *save = NULL;
+    for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq) {
+            mc_cli_error(cmd, "--set '%s': expected key=value", kv);
+            return 0;
+        }
+        *eq = '\0';
+        const char *v = eq + 1;
+        int known = 0;
+        for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
+            if (strcmp(kv, ranges[i].key) != 0)
+                continue;
+            known = 1;
+            double x;
+            if (!mc_cli_parse_double(v, &x) || x < ranges[i].lo || x > ranges[i].hi) {
+                mc_cli_error(cmd, "--set %s=%s: expected a number in %g..%g", kv, v, ranges[i].lo,
+                             ranges[i].hi);
+                return 0;
+            }
+            *dst[i] = x;
+        }
+        if (!known && (strcmp(kv, "exc") == 0 || strcmp(kv, "alarm") == 0)) {
+            known = 1;
+            if (!parse_hex32(v, strcmp(kv, "exc") == 0 ? &t->exc : &t->alarm)) {
+                mc_cli_error(cmd, "--set %s=%s: expected 1 to 8 hex digits (0x optional)", kv, v);
+                return 0;
+            }
+        }
+        if (!known && strcmp(kv, "sn") == 0) {
+            known = 1;
+            int ok = strlen(v) > 0 && strlen(v) < sizeof t->sn;
+            for (const char *c = v; ok && *c; c++)
+                ok = (unsigned char)*c > 0x20 && (unsigned char)*c < 0x7F;
+            if (!ok) {
+                mc_cli_error(cmd, "--set sn=%s: expected 1 to 31 printable characters", v);
+                return 0;
+            }
+            strcpy(t->sn, v);
+        }
+        if (!known) {
+            mc_cli_error(
+                cmd, "--set: unknown key '%s' (expected spo2, hr, pi, pvi, exc, alarm, sn)", kv);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The synthetic line at device time unix_s; sensor off: dashes and the EXC bit. */
+static mc_status synth_line(const truth *t, int64_t unix_s, int sensor_off, char *out, size_t cap,
+                            size_t *len)
+{
+    mc_masimo_line v;
+    memset(&v, 0, sizeof v);
+    v.unix_s = unix_s;
+    strcpy(v.serial, t->sn);
+    /* A Radical-7 without rainbow licences: SpCO and SpMet dashes, as DESAT and PIDELTA. */
+    const mc_masimo_field sent[] = {MC_MASIMO_SPO2,    MC_MASIMO_BPM,   MC_MASIMO_PI,
+                                    MC_MASIMO_SPCO,    MC_MASIMO_SPMET, MC_MASIMO_DESAT,
+                                    MC_MASIMO_PIDELTA, MC_MASIMO_PVI};
+    for (size_t i = 0; i < sizeof sent / sizeof sent[0]; i++) {
+        v.present[sent[i]] = 1;
+        v.value[sent[i]] = NAN;
+    }
+    if (!sensor_off) {
+        v.value[MC_MASIMO_SPO2] = (float)t->spo2;
+        v.value[MC_MASIMO_BPM] = (float)t->hr;
+        v.value[MC_MASIMO_PI] = (float)t->pi;
+        v.value[MC_MASIMO_PVI] = (float)t->pvi;
+    }
+    v.has_alarm = v.has_exc = 1;
+    v.alarm = t->alarm;
+    v.exc = t->exc | (sensor_off ? MC_MASIMO_EXC_SENSOR_OFF : 0u);
+    return mc_masimo_line_format(&v, out, cap, len);
+}
+
+/* A captured line during a sensor-off fault: its values dashed and the EXC bit set, when it
+ * parses; otherwise as it is. */
+static void sensor_off_capture(char *line, size_t *len, size_t cap)
+{
+    mc_masimo_line v;
+    if (*len < 2 || mc_masimo_line_parse(line, *len - 2, &v, NULL) != MC_OK)
+        return;
+    for (int f = 0; f < MC_MASIMO_N_FIELDS; f++)
+        v.value[f] = NAN;
+    v.has_exc = 1;
+    v.exc |= MC_MASIMO_EXC_SENSOR_OFF;
+    char tmp[MC_MASIMO_LINE_MAX + 8];
+    size_t n;
+    if (mc_masimo_line_format(&v, tmp, sizeof tmp, &n) == MC_OK && n < cap) {
+        memcpy(line, tmp, n + 1);
+        *len = n;
+    }
+}
+
+/* A text capture: its lines (without line ends) and their emulated times. */
+typedef struct capture {
+    char *text;
+    char **line;
+    double *t_s;
+    size_t n;
+} capture;
+
+static void capture_free(capture *c)
+{
+    free(c->text);
+    free(c->line);
+    free(c->t_s);
+}
+
+static int load_capture(const char *cmd, const char *path, capture *c)
+{
+    memset(c, 0, sizeof *c);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        mc_cli_error(cmd, "--replay %s: %s", path, strerror(errno));
+        return MC_EXIT_USER;
+    }
+    size_t cap = 0, used = 0;
+    for (;;) {
+        if (used + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 65536;
+            char *p = realloc(c->text, cap);
+            if (!p) {
+                fclose(f);
+                mc_cli_error(cmd, "out of memory reading %s", path);
+                return MC_EXIT_INTERNAL;
+            }
+            c->text = p;
+        }
+        const size_t got = fread(c->text + used, 1, 4096, f);
+        used += got;
+        if (got < 4096)
+            break;
+    }
+    const int err = ferror(f);
+    fclose(f);
+    if (err) {
+        mc_cli_error(cmd, "--replay %s: read error", path);
+        return MC_EXIT_USER;
+    }
+    c->text[used] = '\0';
+    size_t lines = 1;
+    for (size_t i = 0; i < used; i++)
+        lines += c->text[i] == '\n';
+    c->line = calloc(lines, sizeof *c->line);
+    c->t_s = calloc(lines, sizeof *c->t_s);
+    if (!c->line || !c->t_s) {
+        mc_cli_error(cmd, "out of memory reading %s", path);
+        return MC_EXIT_INTERNAL;
+    }
+    int64_t first = 0;
+    int have_first = 0;
+    double prev = -1;
+    for (char *s = c->text; s < c->text + used;) {
+        char *nl = memchr(s, '\n', (size_t)(c->text + used - s));
+        char *end = nl ? nl : c->text + used;
+        char *e = end;
+        while (e > s && (e[-1] == '\r' || e[-1] == '\n'))
+            e--;
+        *e = '\0';
+        if (e > s && strlen(s) + 3 <= MC_MASIMO_LINE_MAX) {
+            /* The date-time alone: the rest of the line may be anything. */
+            mc_masimo_line v;
+            double t = prev + 1;
+            if ((size_t)(e - s) >= 17 && mc_masimo_line_parse(s, 17, &v, NULL) == MC_OK) {
+                if (!have_first) {
+                    first = v.unix_s;
+                    have_first = 1;
+                    t = prev < 0 ? 0 : prev + 1;
+                    first -= (int64_t)t;
+                } else {
+                    t = (double)(v.unix_s - first);
+                }
+                if (t < prev)
+                    t = prev + 1; /* a clock set back: keep going at 1 line/s */
+            }
+            if (t < 0)
+                t = 0;
+            c->line[c->n] = s;
+            c->t_s[c->n++] = t;
+            prev = t;
+        }
+        if (!nl)
+            break;
+        s = nl + 1;
+    }
+    if (c->n == 0) {
+        mc_cli_error(cmd, "--replay %s: no lines", path);
+        return MC_EXIT_USER;
+    }
+    return MC_EXIT_OK;
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+/* Send bytes; what no reader takes is dropped, as a serial line drops them. */
+static void emit(emu *e, const void *bytes, size_t n)
+{
+    ssize_t w = -1;
+    if (e->out == OUT_PTY) {
+        w = write(e->master, bytes, n);
+    } else if (e->out == OUT_TCP) {
+        if (e->client >= 0) {
+            w = send(e->client, bytes, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                close_fd(&e->client); /* gone: wait for the next */
+        }
+    } else {
+        w = send(e->udp, bytes, n, 0); /* ECONNREFUSED (nobody listening) counts as dropped */
+    }
+    e->lines++;
+    if (w < (ssize_t)n)
+        e->dropped += n - (w > 0 ? (size_t)w : 0);
+}
+
+/* Wait until `due_ns` (monotonic) or a stop request, accepting TCP clients and noticing the
+ * client going away meanwhile. */
+static void wait_until(emu *e, int64_t due_ns)
+{
+    while (!stop_requested) {
+        const int64_t now = mc_clock_now_ns();
+        if (now >= due_ns)
+            return;
+        int64_t ms = (due_ns - now + 999999) / 1000000;
+        if (ms > 100)
+            ms = 100; /* a signal between the check and poll waits at most this long */
+        struct pollfd p[2];
+        nfds_t np = 0;
+        if (e->out == OUT_TCP) {
+            p[np++] =
+                (struct pollfd){.fd = e->client >= 0 ? e->client : e->listener, .events = POLLIN};
+        }
+        const int r = poll(p, np, (int)ms);
+        if (r <= 0)
+            continue;
+        if (e->client >= 0) {
+            char junk[256];
+            const ssize_t got = recv(e->client, junk, sizeof junk, MSG_DONTWAIT);
+            if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+                close_fd(&e->client);
+        } else {
+            const int c = accept(e->listener, NULL, NULL);
+            if (c >= 0) {
+                e->client = c;
+                e->clients++;
+            }
+        }
+    }
+}
+
+/* Give a pty reader up to half a second to take what is still queued before the master closes:
+ * a hang-up discards the slave's input queue. FIONREAD on the slave is Linux (and BSD). */
+static void drain_pty(emu *e)
+{
+    if (e->out != OUT_PTY || e->slave < 0)
+        return;
+    const int64_t end = mc_clock_now_ns() + 500000000;
+    int queued = 0;
+    while (!stop_requested && ioctl(e->slave, FIONREAD, &queued) == 0 && queued > 0 &&
+           mc_clock_now_ns() < end) {
+        const struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* The pty: raw 9600 8N1 on the slave, which this process keeps open so that the settings hold
+ * and lines written before a reader opens it wait in the buffer. */
+static int open_pty(emu *e)
+{
+    e->master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (e->master < 0 || grantpt(e->master) != 0 || unlockpt(e->master) != 0) {
+        mc_cli_error(e->cmd, "cannot create a pseudo-terminal: %s", strerror(errno));
+        return MC_EXIT_INTERNAL;
+    }
+    const char *name = ptsname(e->master);
+    e->slave = name ? open(name, O_RDWR | O_NOCTTY) : -1;
+    struct termios tio;
+    if (e->slave < 0 || tcgetattr(e->slave, &tio) != 0) {
+        mc_cli_error(e->cmd, "cannot open the pseudo-terminal's slave: %s", strerror(errno));
+        return MC_EXIT_INTERNAL;
+    }
+    tio.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+    tio.c_oflag &= ~(tcflag_t)OPOST;
+    tio.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+    tio.c_cflag &= ~(tcflag_t)(CSIZE | PARENB | CSTOPB);
+    tio.c_cflag |= CS8 | CLOCAL | CREAD;
+    tio.c_cc[VMIN] = 1;
+    tio.c_cc[VTIME] = 0;
+    if (cfsetispeed(&tio, B9600) != 0 || cfsetospeed(&tio, B9600) != 0 ||
+        tcsetattr(e->slave, TCSANOW, &tio) != 0) {
+        mc_cli_error(e->cmd, "cannot set the pseudo-terminal to 9600 8N1: %s", strerror(errno));
+        return MC_EXIT_INTERNAL;
+    }
+    /* Nobody reading must not stop the emulator: a full buffer drops, as a serial line does. */
+    if (fcntl(e->master, F_SETFL, fcntl(e->master, F_GETFL) | O_NONBLOCK) != 0) {
+        mc_cli_error(e->cmd, "cannot make the pseudo-terminal non-blocking: %s", strerror(errno));
+        return MC_EXIT_INTERNAL;
+    }
+    printf("%s\n", name);
+    return MC_EXIT_OK;
+}
+
+static int open_tcp(emu *e, const char *port_arg)
+{
+    double port;
+    if (!mc_cli_parse_double(port_arg, &port) || port < 0 || port > 65535 || port != floor(port)) {
+        mc_cli_error(e->cmd, "--tcp %s: expected a port 0..65535 (0: a free port)", port_arg);
+        return MC_EXIT_USER;
+    }
+    e->listener = socket(AF_INET, SOCK_STREAM, 0);
+    const int one = 1;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof a;
+    if (e->listener < 0 ||
+        setsockopt(e->listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(e->listener, (struct sockaddr *)&a, sizeof a) != 0 || listen(e->listener, 4) != 0 ||
+        getsockname(e->listener, (struct sockaddr *)&a, &alen) != 0) {
+        mc_cli_error(e->cmd, "--tcp %s: cannot listen on 127.0.0.1:%s: %s", port_arg, port_arg,
+                     strerror(errno));
+        return MC_EXIT_USER;
+    }
+    printf("tcp 127.0.0.1:%u\n", (unsigned)ntohs(a.sin_port));
+    return MC_EXIT_OK;
+}
+
+static int open_udp(emu *e, const char *dest)
+{
+    const char *colon = strrchr(dest, ':');
+    char host[256];
+    if (!colon || colon == dest || (size_t)(colon - dest) >= sizeof host || !colon[1]) {
+        mc_cli_error(e->cmd, "--udp %s: expected HOST:PORT", dest);
+        return MC_EXIT_USER;
+    }
+    memcpy(host, dest, (size_t)(colon - dest));
+    host[colon - dest] = '\0';
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM}, *res = NULL;
+    const int gai = getaddrinfo(host, colon + 1, &hints, &res);
+    if (gai != 0) {
+        mc_cli_error(e->cmd, "--udp %s: %s", dest, gai_strerror(gai));
+        return MC_EXIT_USER;
+    }
+    e->udp = socket(res->ai_family, SOCK_DGRAM, 0);
+    const int ok = e->udp >= 0 && connect(e->udp, res->ai_addr, res->ai_addrlen) == 0;
+    freeaddrinfo(res);
+    if (!ok) {
+        mc_cli_error(e->cmd, "--udp %s: %s", dest, strerror(errno));
+        return MC_EXIT_USER;
+    }
+    printf("udp %s\n", dest);
+    return MC_EXIT_OK;
+}
+
+/* 64 bytes from a xorshift generator, with a NUL and a 0xFF among them. */
+static void garbage(uint64_t *rng, uint8_t *out)
+{
+    for (int i = 0; i < GARBAGE_BYTES; i++) {
+        *rng ^= *rng << 13;
+        *rng ^= *rng >> 7;
+        *rng ^= *rng << 17;
+        out[i] = (uint8_t)(*rng >> 24);
+    }
+    out[7] = 0x00;
+    out[41] = 0xFF;
+}
+
+typedef struct run_opts {
+    double duration_s, speed;
+    const truth *t;
+    const capture *replay; /* NULL: synthetic lines */
+    fault *faults;
+    size_t n_faults;
+} run_opts;
+
+/* The loop: one line per emulated second (or per capture line), faults as they fall due.
+ * @return 1 when a hang-up ended it */
+static int run(emu *e, const run_opts *o)
+{
+    const int64_t start_ns = mc_clock_now_ns();
+    const int64_t start_unix = (int64_t)time(NULL);
+    uint64_t rng = (uint64_t)start_ns | 1;
+    double pause_until = -1, off_until = -1;
+    for (size_t k = 0; !stop_requested; k++) {
+        if (o->replay && k >= o->replay->n)
+            break;
+        const double t = o->replay ? o->replay->t_s[k] : (double)k;
+        if (o->duration_s > 0 && t >= o->duration_s)
+            break;
+        wait_until(e, start_ns + (int64_t)(t / o->speed * 1e9));
+        if (stop_requested)
+            break;
+        int truncate = 0;
+        for (size_t i = 0; i < o->n_faults; i++) {
+            fault *f = &o->faults[i];
+            if (f->done || f->at_s > t)
+                continue;
+            f->done = 1;
+            if (f->kind == F_GARBAGE) {
+                uint8_t g[GARBAGE_BYTES];
+                garbage(&rng, g);
+                emit(e, g, sizeof g);
+            } else if (f->kind == F_TRUNCATE) {
+                truncate = 1;
+            } else if (f->kind == F_PAUSE) {
+                pause_until = f->at_s + f->dur_s;
+            } else if (f->kind == F_SENSOROFF) {
+                off_until = f->at_s + f->dur_s;
+            } else if (e->out == OUT_PTY) {
+                fprintf(stderr, "mcirc %s: hang-up at %g s (--fault hangup): pty closed\n", e->cmd,
+                        f->at_s);
+                close_fd(&e->master);
+                return 1;
+            } else if (e->out == OUT_TCP && e->client >= 0) {
+                fprintf(stderr, "mcirc %s: hang-up at %g s (--fault hangup): client closed\n",
+                        e->cmd, f->at_s);
+                close_fd(&e->client);
+            }
+        }
+        if (t < pause_until)
+            continue;
+        char line[MC_MASIMO_LINE_MAX + 8];
+        size_t n;
+        const int off = t < off_until;
+        if (o->replay) {
+            n = strlen(o->replay->line[k]);
+            memcpy(line, o->replay->line[k], n);
+            memcpy(line + n, "\r\n", 3);
+            n += 2;
+            if (off)
+                sensor_off_capture(line, &n, sizeof line);
+        } else if (synth_line(o->t, start_unix + (int64_t)t, off, line, sizeof line, &n) != MC_OK) {
+            continue; /* cannot happen: --set keeps every value in its field */
+        }
+        emit(e, line, truncate ? n / 2 : n);
+    }
+    /* The emulation lasts its duration (the last line's second included), or one line period
+     * after the capture's last line. */
+    double end_s = o->duration_s;
+    if (o->replay && (end_s <= 0 || o->replay->t_s[o->replay->n - 1] + 1 < end_s))
+        end_s = o->replay->t_s[o->replay->n - 1] + 1;
+    if (end_s > 0)
+        wait_until(e, start_ns + (int64_t)(end_s / o->speed * 1e9));
+    drain_pty(e);
+    return 0;
+}
+
+int mc_cmd_emulate(int argc, char **argv)
+{
+    const char *cmd = "emulate";
+    static const struct option longopts[] = {
+        {"pty", no_argument, NULL, OPT_PTY},
+        {"tcp", required_argument, NULL, OPT_TCP},
+        {"udp", required_argument, NULL, OPT_UDP},
+        {"duration", required_argument, NULL, OPT_DURATION},
+        {"speed", required_argument, NULL, OPT_SPEED},
+        {"set", required_argument, NULL, OPT_SET},
+        {"replay", required_argument, NULL, OPT_REPLAY},
+        {"fault", required_argument, NULL, OPT_FAULT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    truth t = {.spo2 = 97, .hr = 75, .pi = 2.0, .pvi = 10, .sn = "0000000001"};
+    fault faults[MAX_FAULTS];
+    run_opts o = {.speed = 1, .t = &t, .faults = faults};
+    const char *tcp = NULL, *udp = NULL, *replay = NULL;
+    int n_transports = 0;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(help, stdout);
+            return MC_EXIT_OK;
+        case OPT_PTY:
+            n_transports++;
+            break;
+        case OPT_TCP:
+            tcp = optarg;
+            n_transports++;
+            break;
+        case OPT_UDP:
+            udp = optarg;
+            n_transports++;
+            break;
+        case OPT_DURATION:
+            if (!mc_cli_parse_double(optarg, &o.duration_s) || o.duration_s <= 0) {
+                mc_cli_error(cmd, "--duration %s: expected seconds > 0", optarg);
+                return MC_EXIT_USER;
+            }
+            break;
+        case OPT_SPEED:
+            if (!mc_cli_parse_double(optarg, &o.speed) || o.speed <= 0 || o.speed > 1000) {
+                mc_cli_error(cmd, "--speed %s: expected a number in (0, 1000]", optarg);
+                return MC_EXIT_USER;
+            }
+            break;
+        case OPT_SET:
+            if (!parse_set(cmd, optarg, &t))
+                return MC_EXIT_USER;
+            break;
+        case OPT_REPLAY:
+            replay = optarg;
+            break;
+        case OPT_FAULT:
+            if (o.n_faults == MAX_FAULTS) {
+                mc_cli_error(cmd, "--fault: at most %d", MAX_FAULTS);
+                return MC_EXIT_USER;
+            }
+            if (!parse_fault(optarg, &faults[o.n_faults])) {
+                mc_cli_error(cmd,
+                             "--fault '%s': expected KIND@S with KIND garbage, truncate, "
+                             "hangup, pause:D or sensoroff:D (seconds >= 0, D > 0)",
+                             optarg);
+                return MC_EXIT_USER;
+            }
+            o.n_faults++;
+            break;
+        default:
+            mc_cli_bad_option(cmd, argv, optind);
+            return MC_EXIT_USER;
+        }
+    }
+    if (optind >= argc) {
+        mc_cli_error(cmd, "expected a DEVICE (masimo; mcirc emulate --help)");
+        return MC_EXIT_USER;
+    }
+    if (strcmp(argv[optind], "masimo") != 0) {
+        mc_cli_error(cmd, "unknown device '%s' (expected masimo)", argv[optind]);
+        return MC_EXIT_USER;
+    }
+    if (optind + 1 < argc) {
+        mc_cli_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
+        return MC_EXIT_USER;
+    }
+    if (n_transports > 1) {
+        mc_cli_error(cmd, "give one of --pty, --tcp PORT, --udp HOST:PORT");
+        return MC_EXIT_USER;
+    }
+    capture cap;
+    memset(&cap, 0, sizeof cap);
+    emu e = {.cmd = cmd, .master = -1, .slave = -1, .listener = -1, .client = -1, .udp = -1};
+    int rc = MC_EXIT_OK;
+    if (replay) {
+        rc = load_capture(cmd, replay, &cap);
+        if (rc != MC_EXIT_OK)
+            goto fail_output;
+        o.replay = &cap;
+    }
+    e.out = tcp ? OUT_TCP : udp ? OUT_UDP : OUT_PTY;
+    rc = e.out == OUT_TCP ? open_tcp(&e, tcp) : e.out == OUT_UDP ? open_udp(&e, udp) : open_pty(&e);
+    if (rc != MC_EXIT_OK)
+        goto fail_output;
+    fflush(stdout);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    const int64_t t0 = mc_clock_now_ns();
+    run(&e, &o);
+    fprintf(stderr, "mcirc %s: %llu writes in %.1f s, %llu bytes dropped (no reader)", cmd,
+            (unsigned long long)e.lines, (double)(mc_clock_now_ns() - t0) * 1e-9,
+            (unsigned long long)e.dropped);
+    if (e.out == OUT_TCP)
+        fprintf(stderr, ", %llu clients", (unsigned long long)e.clients);
+    fprintf(stderr, "\n");
+fail_output:
+    close_fd(&e.client);
+    close_fd(&e.listener);
+    close_fd(&e.udp);
+    close_fd(&e.master);
+    close_fd(&e.slave);
+    capture_free(&cap);
+    return rc;
+}
