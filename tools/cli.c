@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,36 @@ mc_status mc_cli_make_live_sim_source(const char *cmd, const mc_source_spec *spe
         mc_cli_error(cmd, "stream '%s': %s", spec->name,
                      d.message[0] ? d.message : mc_strerror(st));
     return st;
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+void mc_cli_catch_stop(mc_cli_signals *saved)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    stop_flag = 0;
+    sigaction(SIGINT, &sa, &saved->old_int);
+    sigaction(SIGTERM, &sa, &saved->old_term);
+}
+
+void mc_cli_restore_signals(const mc_cli_signals *saved)
+{
+    sigaction(SIGINT, &saved->old_int, NULL);
+    sigaction(SIGTERM, &saved->old_term, NULL);
+}
+
+int mc_cli_stop_requested(void)
+{
+    return stop_flag;
 }
 
 int mc_cli_stderr_is_tty(void)

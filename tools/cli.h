@@ -4,6 +4,7 @@
 #ifndef MC_TOOLS_CLI_H
 #define MC_TOOLS_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -90,6 +91,16 @@ mc_status mc_cli_make_live_sim_source(const char *cmd, const mc_source_spec *spe
 
 /** 1 when stderr is a terminal (progress and live lines are shown), else 0. */
 int mc_cli_stderr_is_tty(void);
+
+/** Ctrl-C and SIGTERM set a flag instead of ending the process, so that a long command stops
+ *  cleanly with everything written: install, poll mc_cli_stop_requested, restore. The flag is
+ *  the program's one piece of process-wide state. Control thread. */
+typedef struct mc_cli_signals {
+    struct sigaction old_int, old_term;
+} mc_cli_signals;
+void mc_cli_catch_stop(mc_cli_signals *saved);
+void mc_cli_restore_signals(const mc_cli_signals *saved);
+int mc_cli_stop_requested(void);
 
 /** Local UTC offset as "+01:00", for the session's timezone attribute. */
 void mc_cli_local_timezone(char *buf, size_t cap);

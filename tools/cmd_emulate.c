@@ -72,15 +72,6 @@ enum { OUT_PTY, OUT_TCP, OUT_UDP };
 enum { F_GARBAGE, F_TRUNCATE, F_PAUSE, F_SENSOROFF, F_HANGUP };
 enum { MAX_FAULTS = 64, GARBAGE_BYTES = 64 };
 
-/* The one piece of process-wide state: set by the signal handler, read by the loop. */
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
 typedef struct fault {
     int kind;
     double at_s, dur_s;
@@ -402,7 +393,7 @@ static void emit(emu *e, const void *bytes, size_t n)
  * client going away meanwhile. */
 static void wait_until(emu *e, int64_t due_ns)
 {
-    while (!stop_requested) {
+    while (!mc_cli_stop_requested()) {
         const int64_t now = mc_clock_now_ns();
         if (now >= due_ns)
             return;
@@ -441,7 +432,7 @@ static void drain_pty(emu *e)
         return;
     const int64_t end = mc_clock_now_ns() + 500000000;
     int queued = 0;
-    while (!stop_requested && ioctl(e->slave, FIONREAD, &queued) == 0 && queued > 0 &&
+    while (!mc_cli_stop_requested() && ioctl(e->slave, FIONREAD, &queued) == 0 && queued > 0 &&
            mc_clock_now_ns() < end) {
         const struct timespec ts = {0, 5000000};
         nanosleep(&ts, NULL);
@@ -565,14 +556,14 @@ static int run(emu *e, const run_opts *o)
     const int64_t start_unix = (int64_t)time(NULL);
     uint64_t rng = (uint64_t)start_ns | 1;
     double pause_until = -1, off_until = -1;
-    for (size_t k = 0; !stop_requested; k++) {
+    for (size_t k = 0; !mc_cli_stop_requested(); k++) {
         if (o->replay && k >= o->replay->n)
             break;
         const double t = o->replay ? o->replay->t_s[k] : (double)k;
         if (o->duration_s > 0 && t >= o->duration_s)
             break;
         wait_until(e, start_ns + (int64_t)(t / o->speed * 1e9));
-        if (stop_requested)
+        if (mc_cli_stop_requested())
             break;
         int truncate = 0;
         for (size_t i = 0; i < o->n_faults; i++) {
@@ -738,12 +729,8 @@ int mc_cmd_emulate(int argc, char **argv)
         goto fail_output;
     fflush(stdout);
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    mc_cli_signals signals;
+    mc_cli_catch_stop(&signals);
     signal(SIGPIPE, SIG_IGN);
 
     const int64_t t0 = mc_clock_now_ns();
@@ -754,6 +741,7 @@ int mc_cmd_emulate(int argc, char **argv)
     if (e.out == OUT_TCP)
         fprintf(stderr, ", %llu clients", (unsigned long long)e.clients);
     fprintf(stderr, "\n");
+    mc_cli_restore_signals(&signals);
 fail_output:
     close_fd(&e.client);
     close_fd(&e.listener);

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,15 +62,6 @@ enum {
     OPT_CONFIG,
     OPT_SPEED,
 };
-
-/* The one piece of process-wide state: set by the signal handler, read by the control loop. */
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
 
 /* Lines typed at the bedside, assembled from non-blocking reads of standard input. */
 typedef struct line_reader {
@@ -363,13 +353,8 @@ int mc_record_run(const mc_record_opts *o)
         if (st != MC_OK)
             mc_cli_error(cmd, "%s", d.message[0] ? d.message : mc_strerror(st));
     }
-    struct sigaction sa, old_int, old_term;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    stop_requested = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    mc_cli_signals signals;
+    mc_cli_catch_stop(&signals);
     if (st == MC_OK && mc_pipeline_start(p) != MC_OK) {
         mc_cli_error(cmd, "cannot start the recording threads");
         st = MC_ENOMEM;
@@ -390,7 +375,7 @@ int mc_record_run(const mc_record_opts *o)
         int64_t last_status = 0;
         int view = tty ? 0 : -1; /* lines of the table on the terminal; -1: quiet */
         double speed = o->speed > 0 ? o->speed : 1;
-        while (!stop_requested && mc_pipeline_is_running(p)) {
+        while (!mc_cli_stop_requested() && mc_pipeline_is_running(p)) {
             struct pollfd pfd = {STDIN_FILENO, POLLIN, 0};
             int ready = lr.eof ? 0 : poll(&pfd, 1, 200);
             if (lr.eof) {
@@ -465,8 +450,7 @@ int mc_record_run(const mc_record_opts *o)
         if (st == MC_EIO)
             st = MC_ENOMEM; /* a failure while recording is not the user's: exit 2 */
     }
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    mc_cli_restore_signals(&signals);
     mc_pipeline_destroy(p);
     mc_osc_in_destroy(osc);
     for (size_t i = 0; i < o->n_sources; i++)

@@ -5,7 +5,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,15 +44,6 @@ enum { OPT_OSC = MC_OPT_FIRST_FREE, OPT_SPEED, OPT_FOLLOW, OPT_FROM, OPT_CONFIG,
 static const int64_t SLICE_NS = 1000000000;
 static const int64_t STALL_NS = 5000000000;
 enum { RP_MAX_FEATURES = 32 }; /* the largest analyser (LDF) has 14 */
-
-/* The one piece of process-wide state: set by the signal handler, read by the replay loop. */
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
 
 typedef struct replay_opts {
     const char *path;
@@ -282,7 +272,7 @@ static void wait_for_room(replay *rp)
         for (;;) {
             mc_osc_out_stats os;
             mc_osc_out_get_stats(rp->osc, k, &os);
-            if (os.queued + 2 < rp->queue_len || stop_requested)
+            if (os.queued + 2 < rp->queue_len || mc_cli_stop_requested())
                 break;
             mc_clock_sleep_until(mc_clock_now_ns() + 1000000, -1);
         }
@@ -325,7 +315,7 @@ static void progress(replay *rp, int64_t now)
 static void send_items(replay *rp, int tty)
 {
     qsort(rp->items, rp->n_items, sizeof *rp->items, cmp_item);
-    for (size_t k = 0; k < rp->n_items && !stop_requested; k++) {
+    for (size_t k = 0; k < rp->n_items && !mc_cli_stop_requested(); k++) {
         const rp_item *it = &rp->items[k];
         if (it->t_ns < rp->from_ns)
             continue;
@@ -336,10 +326,10 @@ static void send_items(replay *rp, int tty)
         if (rp->o->speed > 0) {
             int64_t due =
                 rp->wall0_ns + llround((double)(it->t_ns - rp->t_first_ns) / rp->o->speed);
-            while (!stop_requested && !mc_clock_sleep_until(due, 100000000))
+            while (!mc_cli_stop_requested() && !mc_clock_sleep_until(due, 100000000))
                 if (tty)
                     progress(rp, mc_clock_now_ns());
-            if (stop_requested)
+            if (mc_cli_stop_requested())
                 break;
         } else {
             wait_for_room(rp);
@@ -407,7 +397,7 @@ static mc_status play(replay *rp, int tty, mc_diag *d)
     int ended = !o->follow || mc_h5_reader_get_state(rp->r) == MC_H5_CLOSED;
     int64_t size = file_size(rp), grown_ns = mc_clock_now_ns();
     mc_status st = MC_OK;
-    while (!stop_requested && st == MC_OK) {
+    while (!mc_cli_stop_requested() && st == MC_OK) {
         for (size_t i = 0; i < rp->n_streams; i++)
             avail[i] = available(rp, i, ended);
         int64_t t0 = next_time(rp, avail);
@@ -525,13 +515,8 @@ static int replay_run(const replay_opts *o)
         mc_cli_error(cmd, "%s", d.message[0] ? d.message : mc_strerror(st));
         goto done;
     }
-    struct sigaction sa, old_int, old_term;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    stop_requested = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    mc_cli_signals signals;
+    mc_cli_catch_stop(&signals);
     int tty = mc_cli_stderr_is_tty();
     int64_t start = mc_clock_now_ns();
     mc_diag_clear(&d);
@@ -541,11 +526,10 @@ static int replay_run(const replay_opts *o)
     if (st != MC_OK)
         mc_cli_error(cmd, "%s", d.message[0] ? d.message : mc_strerror(st));
     counted(mc_osc_out_finish(rp.osc)); /* MC_ETIMEDOUT: what was left is counted */
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    mc_cli_restore_signals(&signals);
     printf("replayed %s%s: %" PRId64 " rows sent, %" PRId64 " events, %.1f s of session in "
            "%.1f s",
-           o->path, stop_requested ? " (stopped)" : "", rp.rows_sent, rp.events_sent,
+           o->path, mc_cli_stop_requested() ? " (stopped)" : "", rp.rows_sent, rp.events_sent,
            rp.t_first_ns == MC_NO_TIME ? 0.0 : (double)(rp.t_last_ns - rp.t_first_ns) / 1e9,
            (double)(mc_clock_now_ns() - start) / 1e9);
     for (size_t k = 0; k < mc_osc_out_count(rp.osc); k++) {
