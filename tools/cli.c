@@ -131,32 +131,10 @@ mc_status mc_cli_make_sim_source(const char *cmd, const mc_source_spec *spec, in
     c.params = spec->params;
     c.n_params = spec->n_params;
     c.paced = paced;
+    c.start_on_first_read = paced;
     c.start_mono_ns = start_mono_ns;
     c.duration_s = duration_s;
     c.block_s = block_s;
-    mc_diag d;
-    mc_diag_clear(&d);
-    mc_status st = mc_source_sim_create(&c, &d, out);
-    if (st != MC_OK)
-        mc_cli_error(cmd, "stream '%s': %s", spec->name,
-                     d.message[0] ? d.message : mc_strerror(st));
-    return st;
-}
-
-mc_status mc_cli_make_live_sim_source(const char *cmd, const mc_source_spec *spec, double speed,
-                                      int64_t session_mono_ns, double duration_s, mc_source **out)
-{
-    mc_source_sim_config c = mc_source_sim_config_default();
-    c.model = spec->address;
-    c.name = spec->name;
-    c.params = spec->params;
-    c.n_params = spec->n_params;
-    c.paced = 1;
-    c.speed = speed;
-    c.start_mono_ns = session_mono_ns;
-    c.start_on_first_read = 1;
-    c.duration_s = duration_s;
-    c.block_s = 0.1;
     mc_diag d;
     mc_diag_clear(&d);
     mc_status st = mc_source_sim_create(&c, &d, out);

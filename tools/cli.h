@@ -79,15 +79,12 @@ mc_status mc_cli_make_session(const char *cmd, const mc_cli_session_opts *o, int
 
 /** Create simulated sources from specs (sim:MODEL for record, MODEL for sim). The sources are
  *  appended to *sources (grown with realloc); errors are printed.
- *  @param paced, speed, start_mono_ns, duration_s, block_s as mc_source_sim_config */
+ *  @param paced, speed, start_mono_ns, duration_s, block_s as mc_source_sim_config; a paced
+ *               source is `record`'s device: frame 0 is due when the recorder first reads it
+ *               (after the session file is ready), the speed-up counted from start_mono_ns */
 mc_status mc_cli_make_sim_source(const char *cmd, const mc_source_spec *spec, int paced,
                                  double speed, int64_t start_mono_ns, double duration_s,
                                  double block_s, mc_source **out);
-
-/** `record`'s simulated device: paced at `speed`, frame 0 due when the recorder first reads it
- *  (after the session file is ready), the speed-up counted from `session_mono_ns`. */
-mc_status mc_cli_make_live_sim_source(const char *cmd, const mc_source_spec *spec, double speed,
-                                      int64_t session_mono_ns, double duration_s, mc_source **out);
 
 /** 1 when stderr is a terminal (progress and live lines are shown), else 0. */
 int mc_cli_stderr_is_tty(void);

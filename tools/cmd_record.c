@@ -284,8 +284,8 @@ static mc_status make_sources(const mc_record_opts *o, int64_t mono0, mc_source 
                 st = MC_EINVAL;
             }
         if (st == MC_OK)
-            st = mc_cli_make_live_sim_source(o->cmd, spec, o->speed > 0 ? o->speed : 1, mono0,
-                                             o->duration_s, &src[i]);
+            st = mc_cli_make_sim_source(o->cmd, spec, 1, o->speed > 0 ? o->speed : 1, mono0,
+                                        o->duration_s, 0.1, &src[i]);
     }
     free(spec);
     return st;

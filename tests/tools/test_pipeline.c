@@ -48,7 +48,8 @@ static const sim_spec specs[3] = {
     {"nirs", "nirs_thenar", nirs_params, 1, 1},
 };
 
-static mc_source *make_source(const sim_spec *sp, int64_t mono0, double duration_s)
+/* A paced source of `sp`, `speed` times real time (1: real time). */
+static mc_source *make_source_at(const sim_spec *sp, int64_t mono0, double duration_s, double speed)
 {
     mc_source_sim_config c = mc_source_sim_config_default();
     c.model = sp->model;
@@ -59,6 +60,7 @@ static mc_source *make_source(const sim_spec *sp, int64_t mono0, double duration
     c.start_mono_ns = mono0;
     c.duration_s = duration_s;
     c.block_s = 0.1;
+    c.speed = speed;
     mc_diag d;
     mc_source *s = NULL;
     mc_status st = mc_source_sim_create(&c, &d, &s);
@@ -66,6 +68,11 @@ static mc_source *make_source(const sim_spec *sp, int64_t mono0, double duration
         fprintf(stderr, "source %s: %s\n", sp->name, d.message);
     ASSERT_STATUS(st, MC_OK);
     return s;
+}
+
+static mc_source *make_source(const sim_spec *sp, int64_t mono0, double duration_s)
+{
+    return make_source_at(sp, mono0, duration_s, 1);
 }
 
 static mc_session_info make_session(void)
@@ -587,30 +594,17 @@ TEST(osc_in_events)
 
 /* ---- Live analysis and OSC output ------------------------------------------------------------ */
 
-static mc_source *make_fast_source(const char *model, const char *name, const mc_kv *params,
-                                   size_t n_params, int64_t mono0, double duration_s, double speed)
-{
-    mc_source_sim_config c = mc_source_sim_config_default();
-    c.model = model;
-    c.name = name;
-    c.params = params;
-    c.n_params = n_params;
-    c.start_mono_ns = mono0;
-    c.duration_s = duration_s;
-    c.speed = speed;
-    mc_diag d;
-    mc_source *s = NULL;
-    mc_status st = mc_source_sim_create(&c, &d, &s);
-    if (st != MC_OK)
-        fprintf(stderr, "source %s: %s\n", name, d.message);
-    ASSERT_STATUS(st, MC_OK);
-    return s;
-}
-
 static const mc_kv live_ppg[] = {{"hr", "72"}, {"pi", "2.5"}, {"seed", "3"}};
 static const mc_kv live_ldf[] = {{"pu", "25"}, {"seed", "4"}};
 static const mc_kv live_nirs[] = {{"sto2", "70"}, {"seed", "5"}};
 static const mc_kv live_pco2[] = {{"level", "48"}, {"seed", "6"}};
+
+static const sim_spec live_specs[] = {
+    {"ppg", "ppg_finger", live_ppg, 3, 250},
+    {"ldf", "ldf_forearm", live_ldf, 2, 32},
+    {"nirs", "nirs_thenar", live_nirs, 2, 1},
+    {"pco2", "pco2_skin", live_pco2, 2, 1},
+};
 
 enum { LIVE_STREAMS = 4 };
 
@@ -621,10 +615,8 @@ static mc_pipeline *start_live(const char *path, double duration_s, double speed
                                const mc_session_info *session, mc_osc_in *osc_in)
 {
     const int64_t mono0 = mc_clock_now_ns();
-    src[0] = make_fast_source("ppg", "ppg_finger", live_ppg, 3, mono0, duration_s, speed);
-    src[1] = make_fast_source("ldf", "ldf_forearm", live_ldf, 2, mono0, duration_s, speed);
-    src[2] = make_fast_source("nirs", "nirs_thenar", live_nirs, 2, mono0, duration_s, speed);
-    src[3] = make_fast_source("pco2", "pco2_skin", live_pco2, 2, mono0, duration_s, speed);
+    for (size_t i = 0; i < LIVE_STREAMS; i++)
+        src[i] = make_source_at(&live_specs[i], mono0, duration_s, speed);
     mc_pipeline_config pc = mc_pipeline_config_default();
     pc.sources = src;
     pc.n_sources = LIVE_STREAMS;
