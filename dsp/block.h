@@ -21,6 +21,9 @@ typedef struct mc_block {
     uint32_t n_channels;  /* channels per frame, equal to the stream's n_channels */
     float *samples;       /* [n_frames * n_channels], interleaved */
     int64_t *t_ns;        /* irregular streams: [n_frames] host times per frame, ns; else NULL */
+    const char *gap_reason; /* NULL, or why the stream had no data just before this block, as
+                               the source saw it ("disconnected: hang-up"): static storage, at
+                               most 31 bytes; the recorder labels the missing rows with it */
 } mc_block;
 
 #endif

@@ -48,7 +48,9 @@
 /* A gap row says that n_missing samples were lost. In a regular stream they are the NaN rows
  * [first_index, first_index + n_missing) of data, so that row = sample index stays true; a row
  * with n_missing = 0 marks a time discontinuity before first_index (a clock step). In an
- * irregular stream rows are only appended: the samples were lost just before row first_index. */
+ * irregular stream rows are only appended: the samples were lost just before row first_index;
+ * n_missing = 0 there marks an outage of unknown length before that row (a device disconnected),
+ * its reason saying what happened. */
 
 /* Field names of the compound tables. */
 #define MC_H5_GAP_FIRST "first_index" /* int64: see above */

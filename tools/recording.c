@@ -260,7 +260,8 @@ static mc_status write_regular(mc_recording *r, size_t stream, const mc_block *b
         if (lost > 0)
             st = add_gap(r, stream, res.gap_first, lost, "dropped");
         if (st == MC_OK && res.gap_frames > lost)
-            st = add_gap(r, stream, res.gap_first + lost, res.gap_frames - lost, "no data");
+            st = add_gap(r, stream, res.gap_first + lost, res.gap_frames - lost,
+                         b->gap_reason ? b->gap_reason : "no data");
     }
     if (st == MC_OK && res.event == MC_CLOCK_STEP)
         st = add_gap(r, stream, res.first_index, 0, "clock step");
@@ -293,6 +294,14 @@ static mc_status write_irregular(mc_recording *r, size_t stream, const mc_block 
          * says how many were lost before this row (formats/h5_layout.h). */
         mc_status st = add_gap(r, stream, mc_h5_writer_get_n_frames(r->w, stream),
                                b->first_frame - s->next_source, "dropped");
+        if (st != MC_OK)
+            return st;
+    }
+    if (b->gap_reason) {
+        /* An outage the source saw: how many samples it cost is not known for an irregular
+         * stream (formats/h5_layout.h: n_missing 0). */
+        mc_status st =
+            add_gap(r, stream, mc_h5_writer_get_n_frames(r->w, stream), 0, b->gap_reason);
         if (st != MC_OK)
             return st;
     }
