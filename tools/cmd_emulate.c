@@ -54,6 +54,8 @@ static const char help[] =
     "                                       and dashes for the values\n"
     "                          hangup       pty: close it and exit 0; tcp: close the client;\n"
     "                                       udp: nothing to hang up\n"
+    "                          hangup:D     tcp: close the client and refuse connections\n"
+    "                                       for D seconds (a device switched off)\n"
     "SIGINT or SIGTERM stops (exit 0). A summary goes to standard error.\n"
     "  -h, --help            this text\n";
 
@@ -80,10 +82,10 @@ typedef struct fault {
 
 static const struct {
     const char *name;
-    int kind, has_duration;
+    int kind, has_duration; /* 0 no, 1 required, 2 optional */
 } fault_kinds[] = {
     {"garbage", F_GARBAGE, 0},     {"truncate", F_TRUNCATE, 0}, {"pause", F_PAUSE, 1},
-    {"sensoroff", F_SENSOROFF, 1}, {"hangup", F_HANGUP, 0},
+    {"sensoroff", F_SENSOROFF, 1}, {"hangup", F_HANGUP, 2},
 };
 
 /* The known truth of the synthetic lines. */
@@ -99,6 +101,7 @@ typedef struct emu {
     int out;
     int master, slave;       /* pty */
     int listener, client;    /* tcp */
+    uint16_t port;           /* tcp: the port listened on */
     int udp;                 /* udp */
     uint64_t lines, dropped; /* lines (or parts) sent; bytes dropped with no reader */
     uint64_t clients;        /* tcp clients accepted */
@@ -118,7 +121,7 @@ static int parse_fault(const char *arg, fault *f)
     for (size_t i = 0; i < sizeof fault_kinds / sizeof fault_kinds[0]; i++) {
         if (strlen(fault_kinds[i].name) != nlen || memcmp(fault_kinds[i].name, arg, nlen) != 0)
             continue;
-        if (fault_kinds[i].has_duration != (colon != NULL))
+        if (fault_kinds[i].has_duration != 2 && fault_kinds[i].has_duration != (colon != NULL))
             return 0;
         f->kind = fault_kinds[i].kind;
         found = 1;
@@ -476,7 +479,8 @@ static int open_pty(emu *e)
     return MC_EXIT_OK;
 }
 
-static int open_tcp(emu *e, const char *port_arg)
+/* Listen on 127.0.0.1:PORT; `announce`: the first line of standard output says where. */
+static int open_tcp(emu *e, const char *port_arg, int announce)
 {
     double port;
     if (!mc_cli_parse_double(port_arg, &port) || port < 0 || port > 65535 || port != floor(port)) {
@@ -496,7 +500,9 @@ static int open_tcp(emu *e, const char *port_arg)
                      strerror(errno));
         return MC_EXIT_USER;
     }
-    printf("tcp 127.0.0.1:%u\n", (unsigned)ntohs(a.sin_port));
+    e->port = ntohs(a.sin_port);
+    if (announce)
+        printf("tcp 127.0.0.1:%u\n", (unsigned)e->port);
     return MC_EXIT_OK;
 }
 
@@ -527,6 +533,14 @@ static int open_udp(emu *e, const char *dest)
     return MC_EXIT_OK;
 }
 
+/* tcp, after hangup:D: listen on the same port again, without announcing it. */
+static int listen_again(emu *e)
+{
+    char port[8];
+    snprintf(port, sizeof port, "%u", (unsigned)e->port);
+    return open_tcp(e, port, 0);
+}
+
 /* 64 bytes from a xorshift generator, with a NUL and a 0xFF among them. */
 static void garbage(uint64_t *rng, uint8_t *out)
 {
@@ -555,13 +569,18 @@ static int run(emu *e, const run_opts *o)
     const int64_t start_ns = mc_clock_now_ns();
     const int64_t start_unix = (int64_t)time(NULL);
     uint64_t rng = (uint64_t)start_ns | 1;
-    double pause_until = -1, off_until = -1;
+    double pause_until = -1, off_until = -1, refused_until = -1;
     for (size_t k = 0; !mc_cli_stop_requested(); k++) {
         if (o->replay && k >= o->replay->n)
             break;
         const double t = o->replay ? o->replay->t_s[k] : (double)k;
         if (o->duration_s > 0 && t >= o->duration_s)
             break;
+        if (refused_until >= 0 && t >= refused_until) {
+            refused_until = -1;
+            if (listen_again(e) != MC_EXIT_OK)
+                break;
+        }
         wait_until(e, start_ns + (int64_t)(t / o->speed * 1e9));
         if (mc_cli_stop_requested())
             break;
@@ -586,6 +605,14 @@ static int run(emu *e, const run_opts *o)
                         f->at_s);
                 close_fd(&e->master);
                 return 1;
+            } else if (e->out == OUT_TCP && f->dur_s > 0) {
+                fprintf(stderr,
+                        "mcirc %s: hang-up at %g s (--fault hangup:%g): client closed, "
+                        "connections refused for %g s\n",
+                        e->cmd, f->at_s, f->dur_s, f->dur_s);
+                close_fd(&e->client);
+                close_fd(&e->listener);
+                refused_until = f->at_s + f->dur_s;
             } else if (e->out == OUT_TCP && e->client >= 0) {
                 fprintf(stderr, "mcirc %s: hang-up at %g s (--fault hangup): client closed\n",
                         e->cmd, f->at_s);
@@ -686,7 +713,7 @@ int mc_cmd_emulate(int argc, char **argv)
             if (!parse_fault(optarg, &faults[o.n_faults])) {
                 mc_cli_error(cmd,
                              "--fault '%s': expected KIND@S with KIND garbage, truncate, "
-                             "hangup, pause:D or sensoroff:D (seconds >= 0, D > 0)",
+                             "hangup, hangup:D, pause:D or sensoroff:D (seconds >= 0, D > 0)",
                              optarg);
                 return MC_EXIT_USER;
             }
@@ -724,7 +751,9 @@ int mc_cmd_emulate(int argc, char **argv)
         o.replay = &cap;
     }
     e.out = tcp ? OUT_TCP : udp ? OUT_UDP : OUT_PTY;
-    rc = e.out == OUT_TCP ? open_tcp(&e, tcp) : e.out == OUT_UDP ? open_udp(&e, udp) : open_pty(&e);
+    rc = e.out == OUT_TCP   ? open_tcp(&e, tcp, 1)
+         : e.out == OUT_UDP ? open_udp(&e, udp)
+                            : open_pty(&e);
     if (rc != MC_EXIT_OK)
         goto fail_output;
     fflush(stdout);

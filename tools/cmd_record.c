@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "acquisition/clock.h"
+#include "acquisition/device.h"
 #include "formats/event_line.h"
 #include "tools/commands.h"
 #include "tools/pipeline.h"
@@ -21,7 +22,8 @@ static const char help[] =
     "                    --source NAME=DRIVER:ADDRESS[,key=value...] [--source ...] [options]\n\n"
     "Records live sources into one crash-safe HDF5 session file (SWMR, flushed every second:\n"
     "after a crash or a power cut everything older than a second is there).\n"
-    "Drivers: sim:MODEL (ppg, ldf, nirs, pco2 with the keys of mcirc sim --help).\n"
+    "Drivers: sim:MODEL (ppg, ldf, nirs, pco2 with the keys of mcirc sim --help), and the\n"
+    "live devices of mcirc devices (e.g. spo2=masimo:/dev/ttyUSB0, ldf=pcm:-,rate=1000).\n"
     "Type an event and Enter while recording, e.g.:\n"
     "  occlusion_start | occlusion_end @nirs_thenar | mottling 3 | crt 4.5 finger |\n"
     "  arterial_pco2 41 | note probe re-taped\n"
@@ -258,7 +260,10 @@ static mc_status make_osc_in(const char *cmd, const char *arg, mc_osc_in **out)
     return MC_OK;
 }
 
-static mc_status make_sources(const mc_record_opts *o, int64_t mono0, mc_source **src)
+/* Creates the sources; counts the live devices and says whether one of them reads standard
+ * input (typed events are then not read from it). */
+static mc_status make_sources(const mc_record_opts *o, int64_t mono0, mc_source **src,
+                              size_t *n_devices, int *stdin_used)
 {
     mc_source_spec *spec = calloc(1, sizeof *spec);
     if (!spec)
@@ -271,21 +276,24 @@ static mc_status make_sources(const mc_record_opts *o, int64_t mono0, mc_source 
             mc_cli_error(o->cmd, "--source %s", d.message);
             break;
         }
-        if (strcmp(spec->driver, "sim") != 0) {
-            mc_cli_error(o->cmd, "--source %s: unknown driver '%s' (available: sim)", o->sources[i],
-                         spec->driver);
-            st = MC_EINVAL;
-            break;
-        }
         for (size_t k = 0; k < i; k++)
             if (src[k] && strcmp(mc_source_get_info(src[k], 0)->name, spec->name) == 0) {
                 mc_cli_error(o->cmd, "--source %s: stream name '%s' is used twice", o->sources[i],
                              spec->name);
                 st = MC_EINVAL;
             }
-        if (st == MC_OK)
+        if (st == MC_OK && strcmp(spec->driver, "sim") == 0) {
             st = mc_cli_make_sim_source(o->cmd, spec, 1, o->speed > 0 ? o->speed : 1, mono0,
                                         o->duration_s, 0.1, &src[i]);
+        } else if (st == MC_OK) {
+            mc_diag dd;
+            mc_diag_clear(&dd);
+            (*n_devices)++;
+            *stdin_used |= strcmp(spec->address, "-") == 0;
+            st = mc_source_device_create(spec, mono0, &dd, &src[i]);
+            if (st != MC_OK)
+                mc_cli_error(o->cmd, "%s", dd.message[0] ? dd.message : mc_strerror(st));
+        }
     }
     free(spec);
     return st;
@@ -315,7 +323,15 @@ int mc_record_run(const mc_record_opts *o)
     mc_osc_in *osc = NULL;
     /* Each simulated device starts streaming when the recorder first reads it, once the session
      * file is ready (as a device that is opened then), so that no block arrives late. */
-    st = make_sources(o, clock.mono0_ns, src);
+    size_t n_devices = 0;
+    int stdin_used = 0;
+    if (access(o->output, F_OK) == 0) {
+        /* Said before a device is waited for; the writer refuses it again (never overwritten). */
+        mc_cli_error(cmd, "%s exists: mcirc never overwrites a recording", o->output);
+        st = MC_EEXIST;
+    }
+    if (st == MC_OK)
+        st = make_sources(o, clock.mono0_ns, src, &n_devices, &stdin_used);
     if (st == MC_OK && o->osc_in)
         st = make_osc_in(cmd, o->osc_in, &osc);
     mc_analysis_config acfg;
@@ -371,7 +387,9 @@ int mc_record_run(const mc_record_opts *o)
         int flags = fcntl(STDIN_FILENO, F_GETFL);
         line_reader lr;
         memset(&lr, 0, sizeof lr);
-        lr.eof = flags < 0 || fcntl(STDIN_FILENO, F_SETFL, flags | O_NONBLOCK) < 0;
+        lr.eof = stdin_used || flags < 0 || fcntl(STDIN_FILENO, F_SETFL, flags | O_NONBLOCK) < 0;
+        if (stdin_used)
+            flags = -1; /* standard input is a device's: left alone */
         int64_t last_status = 0;
         int view = tty ? 0 : -1; /* lines of the table on the terminal; -1: quiet */
         double speed = o->speed > 0 ? o->speed : 1;
@@ -386,9 +404,9 @@ int mc_record_run(const mc_record_opts *o)
             }
             int64_t now = mc_clock_now_ns();
             double t_s = (double)(now - clock.mono0_ns) / 1e9 * speed;
-            /* Sources end on their own at the duration; this is the backstop for any that
-             * would not (a silent device). */
-            if (o->duration_s > 0 && t_s > o->duration_s + 5 * speed)
+            /* Simulated sources end on their own at the duration (this is their backstop);
+             * live devices are stopped at it. */
+            if (o->duration_s > 0 && t_s >= o->duration_s + (n_devices ? 0 : 5 * speed))
                 break;
             if (view >= 0 && now - last_status > 1000000000) {
                 view_draw(p, o->output, t_s, events, &view);
@@ -423,6 +441,17 @@ int mc_record_run(const mc_record_opts *o)
                        (o->speed > 0 ? o->speed : 1),
                    mc_pipeline_get_n_streams(p), (long long)frames, (long long)missing, events,
                    events == 1 ? "" : "s");
+            for (size_t i = 0; i < o->n_sources; i++) {
+                if (!mc_source_is_device(src[i]))
+                    continue;
+                mc_device_stats ds = mc_source_device_get_stats(src[i]);
+                printf("device %s: %llu bytes, %llu frames, %llu bad, %llu bytes skipped, "
+                       "%llu dropped (flood), %llu disconnects, %llu reconnects\n",
+                       mc_source_get_info(src[i], 0)->name, (unsigned long long)ds.bytes,
+                       (unsigned long long)ds.frames, (unsigned long long)ds.bad_frames,
+                       (unsigned long long)ds.skipped_bytes, (unsigned long long)ds.flood_dropped,
+                       (unsigned long long)ds.disconnects, (unsigned long long)ds.reconnects);
+            }
             if (mc_pipeline_get_live(p))
                 printf("live analysis: %lld feature rows, %llu dropped (analysis behind)\n",
                        (long long)rows, (unsigned long long)analysis_dropped);

@@ -17,6 +17,7 @@ int mc_cmd_import(int argc, char **argv);
 int mc_cmd_export(int argc, char **argv);
 int mc_cmd_replay(int argc, char **argv);
 int mc_cmd_emulate(int argc, char **argv);
+int mc_cmd_devices(int argc, char **argv);
 
 /** A recording as `mcirc record` makes it; `mcirc demo` uses it too. */
 typedef struct mc_record_opts {

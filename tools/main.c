@@ -21,6 +21,7 @@ static const command commands[] = {
     {"import", mc_cmd_import, "recordings in other formats (WFDB, EDF+, SNIRF...) into a session"},
     {"export", mc_cmd_export, "a session's streams as CSV, EDF+, SNIRF, WAV/FLAC, WFDB"},
     {"replay", mc_cmd_replay, "play a recording into OSC as if live (--follow: while recorded)"},
+    {"devices", mc_cmd_devices, "the live device drivers; --probe PORT: which one answers"},
     {"emulate", mc_cmd_emulate, "speak a device's protocol on a pty, TCP or UDP (tests, demos)"},
 };
 
@@ -56,7 +57,7 @@ int main(int argc, char **argv)
             return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr,
             "mcirc: unknown command '%s' (expected demo, sim, record, info, recover, analyze, "
-            "import, export, replay, emulate; "
+            "import, export, replay, devices, emulate; "
             "mcirc --help lists them)\n",
             argv[1]);
     return MC_EXIT_USER;

@@ -1367,6 +1367,126 @@ def test_emulate_errors():
     expect_user_error(["emulate", "masimo", "--speed", "0"], "--speed")
 
 
+REC_BASE = ["--subject", "ICU-021", "--session", "D3", "--no-osc"]
+
+
+def test_record_masimo_pty():
+    """emulate masimo --pty -> record -> the file: every numeric equals the emulator's truth,
+    the serial number is a stream attribute, one row a second, an EXC change is an event."""
+    p, dev = start_emulator("--pty", "--duration", "9", "--set",
+                            "spo2=96,hr=71,pi=3.27,pvi=14,sn=RAD7-0042",
+                            "--fault", "sensoroff:2@5")
+    out = path("masimo_pty.h5")
+    rc, o, e = run("record", "-o", out, *REC_BASE, "--source",
+                   f"spo2=masimo:{dev},site=finger", "--duration", "8", timeout=60)
+    p.communicate(timeout=20)
+    check(rc == 0, f"record: {e}")
+    check("device spo2:" in o and "0 bad" in o, f"summary {o!r}")
+    with h5py.File(out, "r") as f:
+        s = f["streams/spo2"]
+        a = dict(s.attrs)
+        check(a["device_serial"] == "RAD7-0042" and a["driver"] == "masimo", f"attrs {a}")
+        check(a["serial_settings"] == "9600 8N1" and a["site"] == "finger", f"attrs {a}")
+        check(list(a["channel_names"]) == ["spo2", "pr", "pi", "pvi", "exc"], f"{a}")
+        check(list(a["units"]) == ["%", "/min", "%", "%", "1"], f"{a}")
+        d = s["data"][:]
+        check(7 <= len(d) <= 9, f"{len(d)} rows in 8 s at 1 Hz")
+        on = d[~np.isnan(d[:, 0])]
+        off = d[np.isnan(d[:, 0]) & (d[:, 4] == 0x20)]
+        check(len(off) == 2, f"{len(off)} sensor-off rows, expected 2: {d}")
+        check(len(on) + len(off) == len(d), f"rows neither on nor off: {d}")
+        truth = np.array([96, 71, 3.27, 14, 0], dtype=np.float32)
+        check((on == truth).all(), f"values {on} != {truth}")
+        ev = [(k.decode(), t.decode()) for _, _, k, t, _ in f["events"][:]]
+        check(("status", "sensor off") in ev and ev.count(("status", "no exception")) == 2,
+              f"events {ev}")
+        ti = s["time_index"][:]
+        rate = (ti[-1, 1] - ti[0, 1]) / 1e9 / max(ti[-1, 0] - ti[0, 0], 1)
+        check(len(ti) < 2 or abs(rate - 1) < 0.05, f"period {rate} s from {ti}")
+
+
+def test_record_masimo_tcp_unplugged():
+    """A monitor that goes away for 4 s (TCP: closed, connections refused) and comes back:
+    the session goes on, the rows in between are a gap whose reason says why, the samples
+    before and after are intact, and status events say when."""
+    p, first = start_emulator("--tcp", "0", "--duration", "16", "--set", "spo2=93,sn=X1",
+                              "--fault", "hangup:4@5")
+    port = first.split(":")[1]
+    out = path("masimo_tcp.h5")
+    rc, o, e = run("record", "-o", out, *REC_BASE, "--source",
+                   f"spo2=masimo:tcp://127.0.0.1:{port},fields=spo2", "--duration", "14",
+                   timeout=60)
+    p.communicate(timeout=20)
+    check(rc == 0, f"record: {e}")
+    check("1 disconnects, 1 reconnects" in o, f"summary {o!r}")
+    with h5py.File(out, "r") as f:
+        s = f["streams/spo2"]
+        d = s["data"][:, 0]
+        gaps = s["gaps"][:]
+        ev = [(t, k.decode(), x.decode()) for t, _, k, x, _ in f["events"][:]]
+    outage = [g for g in gaps if g[2].decode().startswith("disconnected: peer closed")]
+    check(len(outage) == 1, f"gaps {gaps}")
+    first_i, n = int(outage[0][0]), int(outage[0][1])
+    check(3 <= n <= 6, f"{n} rows missing for a 4 s outage: {gaps}")
+    check(np.isnan(d[first_i:first_i + n]).all(), f"gap rows hold values: {d}")
+    good = np.concatenate([d[:first_i], d[first_i + n:]])
+    check(len(good) >= 8 and (good == 93).all(), f"samples around the outage {d}")
+    down = [t for t, k, x in ev if x.startswith("disconnected: peer closed")]
+    up = [t for t, k, x in ev if x.startswith("connected")]
+    check(len(down) == 1 and len(up) == 2 and 2.5e9 <= up[1] - down[0] <= 7e9,
+          f"events {ev}")
+
+
+def test_devices_list_and_probe():
+    rc, o, e = run("devices")
+    check(rc == 0 and "masimo:" in o and "pcm:" in o and "baud=9600" in o, f"devices: {o!r}")
+    rc, o, e = run("devices", "pcm")
+    check(rc == 0 and "rate=HZ" in o and "masimo" not in o, f"devices pcm: {o!r}")
+    expect_user_error(["devices", "nosuch"], "nosuch")
+    p, dev = start_emulator("--pty", "--duration", "30")
+    rc, o, e = run("devices", "--probe", dev, "--listen", "2.5", timeout=60)
+    p.terminate()
+    p.communicate(timeout=10)
+    check(rc == 0 and f"masimo answers on {dev}" in o, f"probe: {rc} {o!r} {e!r}")
+    # Nobody there: a clear answer, exit 1.
+    fd_master, fd_slave = os.openpty()
+    rc, o, e = run("devices", "--probe", os.ttyname(fd_slave), "--listen", "1", timeout=60)
+    os.close(fd_master)
+    os.close(fd_slave)
+    check(rc == 1 and "no known protocol answered" in o, f"silent probe: {rc} {o!r}")
+
+
+def test_record_pcm_stdin():
+    """Raw S16_LE from a pipe (as arecord writes it): every sample equals counts * gain +
+    offset, the rate and units are the stream's, and typed events are not read from it."""
+    k = np.arange(600)
+    ch0 = (1000 * np.sin(2 * np.pi * k / 50)).astype("<i2")
+    ch1 = (k % 200 - 100).astype("<i2")
+    raw = np.stack([ch0, ch1], axis=1).tobytes()
+    out = path("pcm.h5")
+    p = subprocess.Popen([MCIRC, "record", "-o", out, *REC_BASE, "--source",
+                          "ldf=pcm:-,rate=200,channels=2,gain=0.05:2,offset=10:0,"
+                          "unit=PU:mV,names=perfusion:aux,modality=ldf",
+                          "--duration", "4", "--no-analysis"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    for i in range(0, len(raw), 800):  # 200 frames a second, in 0.5 s pieces
+        p.stdin.write(raw[i:i + 800])
+        p.stdin.flush()
+        time.sleep(0.5)
+    o, e = p.communicate(timeout=30)
+    check(p.returncode == 0, f"record: {e!r}")
+    with h5py.File(out, "r") as f:
+        s = f["streams/ldf"]
+        check(s.attrs["modality"] == "ldf" and s.attrs["rate_hz"] == 200, dict(s.attrs))
+        check(list(s.attrs["units"]) == ["PU", "mV"], dict(s.attrs))
+        d = s["data"][:]
+    good = d[~np.isnan(d[:, 0])]
+    check(len(good) == 600, f"{len(good)} frames of 600")
+    want0 = (ch0 * 0.05 + 10).astype(np.float32)
+    want1 = (ch1 * 2.0).astype(np.float32)
+    check((good[:, 0] == want0).all() and (good[:, 1] == want1).all(), "values")
+
+
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else None
     tests = {k[5:]: v for k, v in globals().items() if k.startswith("test_")}
