@@ -537,7 +537,9 @@ static mc_status finish(mc_device_file *f, mc_diag *d)
                                fl->stream);
         fl->stream_i = (uint32_t)s;
         fl->channel_i = st->n_channels;
-        st->channels[st->n_channels++] = (mc_channel_info){fl->channel, fl->unit, 1.0, 0.0};
+        /* Provenance in mc_channel_info's terms: raw = physical * gain + offset. */
+        st->channels[st->n_channels++] =
+            (mc_channel_info){fl->channel, fl->unit, 1.0 / fl->scale, -fl->offset / fl->scale};
     }
     for (size_t i = 0; i < f->n_streams; i++) {
         mc__dev_stream *st = &f->streams[i];

@@ -42,7 +42,8 @@
  *     missing = 0                    # markers of this field only (replaces the device's list)
  *
  * Strings: a value in double quotes takes C escapes (\r \n \t \\ \" \xHH); otherwise it is the
- * trimmed text. A '#' or ';' after a space starts a comment even inside quotes (write \x23).
+ * trimmed text. A '#' or ';' after a space starts a comment, even inside quotes: write
+ * `separator = ";"` (the quote comes first) or `skip_prefix = "\x23"`.
  * The separator is `whitespace` (runs of spaces and tabs, none at either end), `tab`, or the
  * literal text (e.g. `|`, `,`, `"  "` for two spaces); each column is trimmed of spaces.
  *
@@ -108,7 +109,8 @@ size_t mc_device_file_n_streams(const mc_device_file *f);
  *  range */
 const char *mc_device_file_get_stream_suffix(const mc_device_file *f, size_t i);
 
-/** Describe stream i: modality, rate, channels (names, units; scale_gain 1, offset 0),
+/** Describe stream i: modality, rate, channels (names, units, and the fields' scale as device
+ *  provenance: scale_gain = 1/scale, scale_offset = -offset/scale, so that 1 and 0 give 1 and 0),
  *  device_model, driver "text"; name is NULL (the driver fills it). Strings and arrays are owned
  *  by f and valid until it is destroyed. Thread: any.
  *  @return MC_OK or MC_EINVAL (i out of range) */

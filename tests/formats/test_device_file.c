@@ -61,11 +61,11 @@ static size_t channel(const mc_device_file *f, size_t s, const char *name, const
 
 TEST(builtins_parse_and_describe_valid_streams)
 {
-    const char *expected[] = {"invos", "periflux_csv", "sensmart", "tosca"};
+    const char *expected[] = {"invos", "nonin_ascii", "periflux_csv", "sensmart", "tosca"};
     size_t n = 0;
     while (mc_device_file_builtin_name(n))
         n++;
-    ASSERT_EQ_INT(n, 4);
+    ASSERT_EQ_INT(n, 5);
     for (size_t i = 0; i < n; i++) {
         const char *name = mc_device_file_builtin_name(i);
         ASSERT_STR_EQ(name, expected[i]);
@@ -281,6 +281,25 @@ TEST(tosca_request_replies_by_key_with_units)
     mc_device_file_destroy(f);
 }
 
+TEST(nonin_ascii_lines)
+{
+    mc_device_file *f = builtin("nonin_ascii");
+    const size_t spo2 = channel(f, 0, "SpO2", "%"), pr = channel(f, 0, "PR", "/min");
+    mc_device_line out;
+    decode_ok(f, "SPO2=097 HR=072\r\n", &out);
+    ASSERT_NEAR_F(out.value[0][spo2], 97.0, 0);
+    ASSERT_NEAR_F(out.value[0][pr], 72.0, 0);
+    decode_ok(f, "12:30:01 SPO2=095 HR=101* F\r\n", &out); /* clock, event marker, fast mode */
+    ASSERT_NEAR_F(out.value[0][spo2], 95.0, 0);
+    ASSERT_NEAR_F(out.value[0][pr], 101.0, 0);
+    decode_ok(f, "SPO2=--- HR=---\r\n", &out);
+    ASSERT_EQ_INT(out.has_frame[0], 1);
+    ASSERT_TRUE(isnan(out.value[0][spo2]) && isnan(out.value[0][pr]));
+    decode_ok(f, "NONIN 7500 V2.1 11/26/26 05:30\r\n", &out); /* power-up header */
+    ASSERT_EQ_INT(out.skipped, MC_DEVICE_SKIP_NO_FIELD);
+    mc_device_file_destroy(f);
+}
+
 TEST(periflux_template_csv)
 {
     mc_device_file *f = builtin("periflux_csv");
@@ -400,6 +419,10 @@ TEST(generated_lines_round_trip_exactly)
     /* scale and offset: physical = raw * scale + offset, computed in double. */
     f = parse_ok("[device]\nname = s\nmodel = S\n[stream]\nmodality = other\n"
                  "[field.a]\nunit = mW\ncolumn = 1\nscale = 0.1\noffset = -5\n");
+    mc_stream_info info;
+    ASSERT_STATUS(mc_device_file_get_stream(f, 0, &info), MC_OK);
+    ASSERT_NEAR_F(info.channels[0].scale_gain, 10.0, 1e-12); /* raw = physical * 10 + 50 */
+    ASSERT_NEAR_F(info.channels[0].scale_offset, 50.0, 1e-12);
     for (int raw = -1000; raw <= 1000; raw += 7) {
         char line[32];
         snprintf(line, sizeof line, "%d", raw);
