@@ -383,6 +383,8 @@ static mc_status enter_section(parse_ctx *c, const mc_ini_entry *e, mc_diag *d)
     snprintf(c->section, sizeof c->section, "%s", e->section);
     const char *s = e->section;
     if (strcmp(s, "device") == 0) {
+        if (f->device_line == 0)
+            f->device_line = e->line;
         c->kind = SEC_DEVICE;
         return MC_OK;
     }
@@ -474,15 +476,21 @@ static mc_status on_entry(void *ctx, const mc_ini_entry *e, mc_diag *d)
 /* Checks that need the whole file: required keys, field -> stream -> channel. */
 static mc_status finish(mc_device_file *f, mc_diag *d)
 {
+    const long long dl = (long long)f->device_line;
+    if (f->device_line == 0)
+        return mc_diag_set(d, MC_EFORMAT, -1, -1,
+                           "no [device] section; expected one with 'name' and 'model'");
     if (!(f->device_seen & 1u) || !(f->device_seen & 2u))
-        return mc_diag_set(d, MC_EFORMAT, -1, -1,
-                           "[device]: expected 'name' and 'model' (both are required)");
+        return mc_diag_set(d, MC_EFORMAT, -1, f->device_line,
+                           "line %lld: [device]: expected 'name' and 'model' (both are required)",
+                           dl);
     if (f->request_n > 0 && f->request_interval_s <= 0)
-        return mc_diag_set(d, MC_EFORMAT, -1, -1,
-                           "[device]: 'request' needs 'request_interval_s' (seconds)");
+        return mc_diag_set(d, MC_EFORMAT, -1, f->device_line,
+                           "line %lld: [device]: 'request' needs 'request_interval_s' (seconds)",
+                           dl);
     if (f->request_n == 0 && f->request_interval_s > 0)
-        return mc_diag_set(d, MC_EFORMAT, -1, -1,
-                           "[device]: 'request_interval_s' without a 'request'");
+        return mc_diag_set(d, MC_EFORMAT, -1, f->device_line,
+                           "line %lld: [device]: 'request_interval_s' without a 'request'", dl);
     if (f->n_streams == 0)
         return mc_diag_set(d, MC_EFORMAT, -1, -1,
                            "no [stream] section; expected at least one, with a 'modality'");

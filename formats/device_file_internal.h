@@ -66,6 +66,7 @@ struct mc_device_file {
     mc__dev_text sep;
     mc__dev_list missing, require_prefix, skip_prefix, skip_contains;
     unsigned device_seen;
+    int64_t device_line; /* first key of [device], 0 before it */
     mc__dev_stream streams[MC_DEVICE_FILE_STREAMS_MAX];
     size_t n_streams;
     mc__dev_field fields[MC_DEVICE_FILE_FIELDS_MAX];
