@@ -179,6 +179,7 @@ MC_NODISCARD mc_status mc_ge_s5_import(const char *path, mc_import *out, mc_diag
  *   sends it: 21/21 frames of raw.raw). pycollect computes its requests' checksum over the escaped
  *   bytes and does not escape the checksum; the two agree whenever no byte needs escaping, which
  *   holds for every request below except intervals or lengths holding 0x7D/0x7E.
+ * - The port (pycollect device.py): 19200 baud, 8 data bits, even parity, 1 stop bit, RTS/CTS.
  * - A request is a record with the 40-byte header (r_len, r_nbr 0, dri_level 0, plug_id 0, r_time
  *   0, reserved 0), one subrecord at offset 0 and 0xFF as the second subrecord type; the other
  *   table entries are zero.
