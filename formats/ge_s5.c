@@ -211,14 +211,7 @@ mc_status mc_ge_s5_wave_decode(const uint8_t *sub, size_t n, const mc_ge_s5_wave
 /* Displayed values of the basic class: byte offset in the subrecord (4-byte time, then groups of
  * a 6-byte header (status, label) and int16 values), name, unit, scale. Group starts: ECG 4,
  * P1-P4 20/34/48/62, NIBP 76, T1-T4 90/98/106/114, SpO2 122, CO2 136, O2 150, N2O 160, AA 170. */
-typedef struct phys_field {
-    uint16_t offset;
-    const char *name;
-    const char *unit;
-    double scale;
-} phys_field;
-
-static const phys_field basic_fields[MC_GE_S5_PHYS_VALUES] = {
+static const mc_ge_s5_phys_field basic_fields[MC_GE_S5_PHYS_VALUES] = {
     {10, "ECG_HR", "/min", 1},
     {12, "ECG_ST1", "mm", 0.01},
     {14, "ECG_ST2", "mm", 0.01},
@@ -265,6 +258,19 @@ static const phys_field basic_fields[MC_GE_S5_PHYS_VALUES] = {
     {180, "AA_MAC_SUM", "%", 0.01},
 };
 
+const mc_ge_s5_phys_field *mc_ge_s5_phys_field_at(size_t i)
+{
+    return i < MC_GE_S5_PHYS_VALUES ? &basic_fields[i] : NULL;
+}
+
+size_t mc_ge_s5_phys_index(const char *name)
+{
+    size_t i = 0;
+    while (i < MC_GE_S5_PHYS_VALUES && strcmp(basic_fields[i].name, name) != 0)
+        i++;
+    return i;
+}
+
 mc_status mc_ge_s5_phys_decode(const uint8_t *sub, size_t n,
                                mc_ge_s5_value out[MC_GE_S5_PHYS_VALUES], size_t *n_out, mc_diag *d)
 {
@@ -276,7 +282,7 @@ mc_status mc_ge_s5_phys_decode(const uint8_t *sub, size_t n,
     if (cls != 0)
         return MC_OK; /* ext1..ext3: not decoded */
     for (size_t i = 0; i < MC_GE_S5_PHYS_VALUES; i++) {
-        const phys_field *f = &basic_fields[i];
+        const mc_ge_s5_phys_field *f = &basic_fields[i];
         out[i].name = f->name;
         out[i].unit = f->unit;
         out[i].value = physical((int16_t)rd16(sub + f->offset), f->scale);
