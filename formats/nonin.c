@@ -299,6 +299,21 @@ mc_status mc_nonin_decoder_finish(mc_nonin_decoder *dec, const mc_nonin_callback
     return close_packet(dec, cb, ctx);
 }
 
+mc_nonin_numerics mc_nonin_numerics_default(void)
+{
+    const mc_nonin_numerics n = {.hr = NAN,
+                                 .spo2 = NAN,
+                                 .hr_d = NAN,
+                                 .spo2_d = NAN,
+                                 .spo2_fast = NAN,
+                                 .spo2_bb = NAN,
+                                 .e_hr = NAN,
+                                 .e_spo2 = NAN,
+                                 .e_spo2_d = NAN,
+                                 .e_hr_d = NAN};
+    return n;
+}
+
 /* ---- encoders -------------------------------------------------------------------------------- */
 
 /* A numerics value as its byte(s): rounded, NaN -> sentinel. 0 when out of range. */

@@ -87,6 +87,10 @@ typedef struct mc_nonin_numerics {
     uint8_t n_frames;  /* formats 2/7: frames of the packet received (1..25); format 8: 1 */
 } mc_nonin_numerics;
 
+/** Numerics with every value missing (NaN) and no flag: a start for an emulator that sets only
+ *  some values. Thread: any. */
+mc_nonin_numerics mc_nonin_numerics_default(void);
+
 /** Callbacks of the decoder (either may be NULL). The structs are the decoder's and valid during
  *  the call only. A status other than MC_OK stops mc_nonin_decoder_push, which returns it. */
 typedef struct mc_nonin_callbacks {

@@ -577,6 +577,50 @@ TEST(bytes_dropped)
     rec_free(r);
 }
 
+/* Frame 24, then 3 bytes of frame 25 and a whole packet's worth of zeros, then a SYNC: frame 25
+ * and the 25 frames of a packet lost (26), found from the positions and the skipped bytes. */
+TEST(bytes_dropped_packet)
+{
+    uint8_t b[2 * 125], d[3 * 125];
+    stream(2, 2, b);
+    size_t m = 24 * 5 + 3;
+    memcpy(d, b, m);
+    memset(d + m, 0, 125);
+    m += 125;
+    memcpy(d + m, b + 125, 125);
+    m += 125;
+    rec *r = rec_new();
+    const mc_nonin_stats s = decode(2, d, m, NULL, 0, r);
+    ASSERT_EQ_INT(s.frames_good, 49);
+    ASSERT_EQ_INT(s.skipped_bytes, 128);
+    ASSERT_EQ_INT(r->frames[24].index, 1);
+    ASSERT_EQ_INT(r->frames[24].lost, 26);
+    ASSERT_EQ_INT(s.frames_lost, 26);
+    ASSERT_EQ_INT(s.sync_out_of_turn, 0);
+    rec_free(r);
+}
+
+/* An emulator's start: every value missing encodes as the sentinels and decodes as NaN. */
+TEST(numerics_default)
+{
+    const mc_nonin_numerics t = mc_nonin_numerics_default();
+    float p[25] = {0};
+    const uint8_t st = 0;
+    uint8_t b[125];
+    size_t n;
+    ASSERT_STATUS(mc_nonin_packet_encode(2, p, &st, 1, &t, b, sizeof b, &n, NULL), MC_OK);
+    ASSERT_EQ_INT(b[3], 3);    /* HR MSB of 511 */
+    ASSERT_EQ_INT(b[8], 0x7F); /* HR LSB */
+    ASSERT_EQ_INT(b[13], 127); /* SpO2 */
+    ASSERT_EQ_INT(b[38], 0);   /* STAT2: no flag */
+    rec *r = rec_new();
+    decode(2, b, n, NULL, 0, r);
+    ASSERT_EQ_INT(r->n_nums, 1);
+    assert_num_eq(&r->nums[0], &t);
+    ASSERT_EQ_INT(r->nums[0].has_stat2, 1);
+    rec_free(r);
+}
+
 TEST(format8_garbage)
 {
     uint8_t b[64];
