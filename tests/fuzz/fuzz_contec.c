@@ -95,7 +95,7 @@ static void run(mc_contec_mode mode, const uint8_t *buf, size_t size, mc_contec_
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    uint8_t *buf = malloc(size ? size : 1);
+    uint8_t *buf = calloc(size ? size : 1, 1);
     mc_contec_decoder *a = malloc(sizeof *a), *b = malloc(sizeof *b);
     if (!buf || !a || !b) {
         free(buf);

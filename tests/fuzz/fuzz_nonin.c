@@ -126,7 +126,7 @@ static void run(int format, const uint8_t *buf, size_t size, mc_nonin_decoder *a
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    uint8_t *buf = malloc(size ? size : 1);
+    uint8_t *buf = calloc(size ? size : 1, 1);
     mc_nonin_decoder *a = malloc(sizeof *a), *b = malloc(sizeof *b);
     if (!buf || !a || !b) {
         free(buf);
