@@ -378,20 +378,21 @@ static const mc_source_ops device_ops = {
 
 /* The transport keys: for a serial device, the driver's defaults, overridden by the user's keys of
  * the same name; for the others, the user's keys alone. */
-static mc_status transport_config(const mc_driver *drv, const mc_source_spec *spec,
-                                  mc_transport_config *out, mc_diag *d)
+static mc_status transport_config(const mc_driver *drv, const void *drv_self,
+                                  const mc_source_spec *spec, mc_transport_config *out, mc_diag *d)
 {
+    const char *dflt = drv->get_defaults ? drv->get_defaults(drv_self) : drv->defaults;
     mc_diag inner;
     mc_diag_clear(&inner);
     mc_status st =
         mc_transport_config_parse(spec->address, spec->params, spec->n_params, out, &inner);
-    if (st == MC_OK && out->kind == MC_TRANSPORT_SERIAL && drv->defaults[0]) {
+    if (st == MC_OK && out->kind == MC_TRANSPORT_SERIAL && dflt[0]) {
         mc_source_spec defaults;
         char text[MC_SPEC_MAX_LEN + 1];
-        snprintf(text, sizeof text, "x=d:a,%s", drv->defaults);
+        snprintf(text, sizeof text, "x=d:a,%s", dflt);
         if (mc_source_spec_parse(text, 1, &defaults, NULL) != MC_OK)
             return mc_diag_set(d, MC_EINVAL, -1, -1, "driver %s: bad default settings '%s'",
-                               drv->name, drv->defaults);
+                               drv->name, dflt);
         mc_kv kv[2 * MC_SPEC_MAX_PARAMS];
         size_t n = 0;
         int framing_given = mc_source_spec_get(spec, "bits") ||
@@ -478,11 +479,11 @@ mc_status mc_source_device_create(const mc_source_spec *spec, int64_t mono0_ns, 
     v->sink.dev = v;
     v->mono0_ns = mono0_ns;
     double wait_s = 0;
-    mc_status st = transport_config(drv, spec, &v->tcfg, d);
+    mc_status st = drv->create(spec, d, &v->drv_self);
+    if (st == MC_OK)
+        st = transport_config(drv, v->drv_self, spec, &v->tcfg, d);
     if (st == MC_OK)
         st = parse_wait(spec, drv->identity_wait_s, &wait_s, d);
-    if (st == MC_OK)
-        st = drv->create(spec, d, &v->drv_self);
     if (st == MC_OK) {
         snprintf(v->model, sizeof v->model, "%s", drv->summary);
         snprintf(v->address, sizeof v->address, "%s", spec->address);

@@ -72,6 +72,9 @@ typedef struct mc_driver {
      *  allocate the state. Control thread. @return MC_OK, MC_EINVAL/MC_EFORMAT with d naming
      *  the key, MC_ENOMEM */
     mc_status (*create)(const mc_source_spec *spec, mc_diag *d, void **self);
+    /** Transport settings decided by the keys (a device file's), instead of `defaults`. NULL:
+     *  `defaults`. */
+    const char *(*get_defaults)(const void *self);
     size_t (*get_n_streams)(const void *self);
     const mc_driver_stream *(*get_stream)(const void *self, size_t i);
     /** The transport is (again) connected: send what the device needs to start streaming, and

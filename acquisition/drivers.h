@@ -9,6 +9,10 @@
 
 extern const mc_driver mc_driver_masimo;
 extern const mc_driver mc_driver_pcm;
+extern const mc_driver mc_driver_text;
+extern const mc_driver mc_driver_sensmart;
+extern const mc_driver mc_driver_invos;
+extern const mc_driver mc_driver_tosca;
 
 /** Refuse a key of the spec that neither the transport, the device source nor the driver reads
  *  (`keys`: NULL-terminated), so that a typo does not pass silently. Thread: any.

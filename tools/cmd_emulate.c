@@ -31,7 +31,8 @@
 static const char help[] =
     "usage: mcirc emulate DEVICE [--pty | --tcp PORT | --udp HOST:PORT] [options]\n\n"
     "Speaks a device's protocol for tests and demos. Devices: masimo (Radical-7 / Rad-8 /\n"
-    "Root serial ASCII 1: one line a second, DEVICES.md section 1).\n\n"
+    "Root serial ASCII 1: one line a second, DEVICES.md section 1); sensmart, invos, tosca\n"
+    "and text (a device file's lines) with --replay FILE.\n\n"
     "  --pty                 a pseudo-terminal set raw 9600 8N1 (default); its path (the\n"
     "                        port to read) is the first line on standard output\n"
     "  --tcp PORT            listen on 127.0.0.1:PORT (0: a free port), stream to one client\n"
@@ -728,8 +729,19 @@ int mc_cmd_emulate(int argc, char **argv)
         mc_cli_error(cmd, "expected a DEVICE (masimo; mcirc emulate --help)");
         return MC_EXIT_USER;
     }
-    if (strcmp(argv[optind], "masimo") != 0) {
-        mc_cli_error(cmd, "unknown device '%s' (expected masimo)", argv[optind]);
+    /* The text devices are emulated by replaying their lines (1 a second where a line has no
+     * Masimo date-time): the test or the user writes the capture with the truth in it. */
+    static const char *const line_devices[] = {"sensmart", "invos", "tosca", "text"};
+    int line_device = 0;
+    for (size_t i = 0; i < sizeof line_devices / sizeof line_devices[0]; i++)
+        line_device |= strcmp(argv[optind], line_devices[i]) == 0;
+    if (strcmp(argv[optind], "masimo") != 0 && !line_device) {
+        mc_cli_error(cmd, "unknown device '%s' (expected masimo, sensmart, invos, tosca or text)",
+                     argv[optind]);
+        return MC_EXIT_USER;
+    }
+    if (line_device && !replay) {
+        mc_cli_error(cmd, "%s: give --replay FILE (its lines are sent, 1 a second)", argv[optind]);
         return MC_EXIT_USER;
     }
     if (optind + 1 < argc) {

@@ -1487,6 +1487,68 @@ def test_record_pcm_stdin():
     check((good[:, 0] == want0).all() and (good[:, 1] == want1).all(), "values")
 
 
+def test_record_text_devices():
+    """Three text devices at once, each emulated by replaying lines whose values are the truth
+    (SenSmart, INVOS, TOSCA with a heading line and a garbage line): every value in the file
+    equals the line's, in order; units and modalities come from the built-in device files."""
+    n = 8
+    sens = [f"Ch1={60 + i:03d} Ch2=068 Ch3=--- Ch4=---|2026-11-26T05:30:{i:02d}|"
+            f"rSO2={60 + i:03d},068,---,---|HbI=1{i}.5,12.0,--.-,--.-|ALM=OFF,OFF,OFF,OFF"
+            for i in range(n)]
+    invos = [f"1.2.34.56/1/1  11/26/26  05:30:{i:02d}  {70 + i}  0  0  0  {50 - i}  0  0  0"
+             f"  0  0  0  0  ---  0  0  0" for i in range(n)]
+    tosca = ["Date Time,PCO2[mmHg],St,SpO2[%],St,PR[bpm]050:150,N,HPWR[mW]256,Perf.Index[%],"
+             "Temp[C]42.0,Timer,Mode,"]
+    tosca += [f"26-11-26 05:30,{40 + i:03d},N,097,N,{80 + i:03d},N,252,1{i}.3,41.9,03:12,M,"
+              for i in range(n - 1)]
+    tosca.insert(4, "\x01\x02garbage,x@1,,,")
+    procs, sources = [], []
+    for dev, lines, name in (("sensmart", sens, "nirs"), ("invos", invos, "cerebral"),
+                             ("tosca", tosca, "tcpco2")):
+        cap = path(f"{dev}.txt")
+        with open(cap, "w") as f:
+            f.write("\r\n".join(lines) + "\r\n")
+        p = subprocess.Popen([MCIRC, "emulate", dev, "--pty", "--replay", cap, "--speed", "2"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        pty = p.stdout.readline().decode().strip()
+        if not pty.startswith("/dev/"):
+            raise AssertionError(f"emulate {dev}: {pty!r} {p.stderr.read()!r}")
+        procs.append(p)
+        sources += ["--source", f"{name}={dev}:{pty}"]
+    out = path("text_devices.h5")
+    rc, o, e = run("record", "-o", out, *REC_BASE, *sources, "--duration", "6", timeout=60)
+    for p in procs:
+        p.communicate(timeout=20)
+    check(rc == 0, f"record: {e}")
+    with h5py.File(out, "r") as f:
+        nirs = f["streams/nirs"]
+        check(nirs.attrs["modality"] == "nirs" and nirs.attrs["driver"] == "sensmart",
+              dict(nirs.attrs))
+        names = list(nirs.attrs["channel_names"])
+        d = nirs["data"][:]
+        check(len(d) == n, f"sensmart: {len(d)} rows of {n}: {o}")
+        r1, h1 = names.index("rSO2_1"), names.index("HbI_1")
+        check((d[:, r1] == np.arange(60, 60 + n)).all(), f"rSO2_1 {d[:, r1]}")
+        check((d[:, h1] == np.float32([float(f"1{i}.5") for i in range(n)])).all(), "HbI_1")
+        check(np.isnan(d[:, names.index("rSO2_3")]).all(), "dashes are not NaN")
+        check(len(nirs["time"][:]) == n and (np.diff(nirs["time"][:]) > 0).all(), "times")
+        cer = f["streams/cerebral"]
+        d = cer["data"][:]
+        names = list(cer.attrs["channel_names"])
+        check(len(d) == n and (d[:, names.index("rSO2_1")] == np.arange(70, 70 + n)).all() and
+              (d[:, names.index("rSO2_2")] == np.arange(50, 50 - n, -1)).all(), f"invos {d}")
+        check(np.isnan(d[:, names.index("rSO2_3")]).all(), "invos 0 = inactive is not NaN")
+        pc = f["streams/tcpco2"]
+        check(pc.attrs["modality"] == "pco2" and list(pc.attrs["units"])[0] == "mm[Hg]",
+              dict(pc.attrs))
+        d = pc["data"][:]
+        check(len(d) == n - 1 and (d[:, 0] == np.arange(40, 40 + n - 1)).all(), f"tosca {d}")
+        sp = f["streams/tcpco2_spo2"]["data"][:]
+        names = list(f["streams/tcpco2_spo2"].attrs["channel_names"])
+        check((sp[:, names.index("PR")] == np.arange(80, 80 + n - 1)).all(), f"tosca PR {sp}")
+    check("device tcpco2:" in o and " 1 bad" in o, f"the garbage line is not counted: {o!r}")
+
+
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else None
     tests = {k[5:]: v for k, v in globals().items() if k.startswith("test_")}
