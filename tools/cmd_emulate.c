@@ -27,12 +27,15 @@
 #include "acquisition/clock.h"
 #include "formats/masimo.h"
 #include "tools/commands.h"
+#include "tools/emulate_dev.h"
 
 static const char help[] =
     "usage: mcirc emulate DEVICE [--pty | --tcp PORT | --udp HOST:PORT] [options]\n\n"
     "Speaks a device's protocol for tests and demos. Devices: masimo (Radical-7 / Rad-8 /\n"
-    "Root serial ASCII 1: one line a second, DEVICES.md section 1); sensmart, invos, tosca\n"
-    "and text (a device file's lines) with --replay FILE.\n\n"
+    "Root serial ASCII 1: one line a second, DEVICES.md section 1); nonin (formats 2, 7, 8),\n"
+    "contec (CMS50 legacy or v4.6: waits for the start command) and ge-s5 (S/5 computer\n"
+    "interface: waits for the transmission requests), their pleth from the simulator's PPG\n"
+    "model; sensmart, invos, tosca and text (a device file's lines) with --replay FILE.\n\n"
     "  --pty                 a pseudo-terminal set raw 9600 8N1 (default); its path (the\n"
     "                        port to read) is the first line on standard output\n"
     "  --tcp PORT            listen on 127.0.0.1:PORT (0: a free port), stream to one client\n"
@@ -45,11 +48,17 @@ static const char help[] =
     "                        pi (%, 2.0; sent with 2 decimals), pvi (%, 10), exc (hex bits,\n"
     "                        0), alarm (hex bits, 0), sn (serial, 0000000001); repeatable.\n"
     "                        hr, pi and pvi are the keys and defaults of the sim ppg model\n"
+    "                        nonin, contec, ge-s5: hr, spo2, pi (ge-s5: IR amplitude),\n"
+    "                        format=2|7|8 (nonin), protocol=legacy|v46 (contec)\n"
     "  --replay FILE         send the lines of a text capture instead, paced by their\n"
-    "                        date-times (1 line/s where a line has none), at --speed X\n"
+    "                        date-times (1 line/s where a line has none), at --speed X;\n"
+    "                        ge-s5: a raw capture (.raw), paced by its record times\n"
+    "  --truth FILE          nonin, contec, ge-s5: write what was sent (w,K,VALUE per pleth\n"
+    "                        frame, 'lost' for a bad checksum; n,K,SPO2,HR per numerics)\n"
     "  --fault KIND@S        at S seconds of emulated time (repeatable):\n"
     "                          garbage      64 random bytes, NUL and 0xFF among them\n"
     "                          truncate     the first half of the line, without its end\n"
+    "                          badsum       binary devices: one frame with a bad checksum\n"
     "                          pause:D      nothing for D seconds\n"
     "                          sensoroff:D  D seconds of lines with EXC sensor off (0x020)\n"
     "                                       and dashes for the values\n"
@@ -69,11 +78,12 @@ enum {
     OPT_SET,
     OPT_REPLAY,
     OPT_FAULT,
+    OPT_TRUTH,
 };
 
 enum { OUT_PTY, OUT_TCP, OUT_UDP };
-enum { F_GARBAGE, F_TRUNCATE, F_PAUSE, F_SENSOROFF, F_HANGUP };
-enum { MAX_FAULTS = 64, GARBAGE_BYTES = 64 };
+enum { F_GARBAGE, F_TRUNCATE, F_PAUSE, F_SENSOROFF, F_HANGUP, F_BADSUM };
+enum { MAX_FAULTS = 64, GARBAGE_BYTES = 64, MAX_SETS = 16 };
 
 typedef struct fault {
     int kind;
@@ -86,7 +96,7 @@ static const struct {
     int kind, has_duration; /* 0 no, 1 required, 2 optional */
 } fault_kinds[] = {
     {"garbage", F_GARBAGE, 0},     {"truncate", F_TRUNCATE, 0}, {"pause", F_PAUSE, 1},
-    {"sensoroff", F_SENSOROFF, 1}, {"hangup", F_HANGUP, 2},
+    {"sensoroff", F_SENSOROFF, 1}, {"hangup", F_HANGUP, 2},     {"badsum", F_BADSUM, 0},
 };
 
 /* The known truth of the synthetic lines. */
@@ -106,6 +116,8 @@ typedef struct emu {
     int udp;                 /* udp */
     uint64_t lines, dropped; /* lines (or parts) sent; bytes dropped with no reader */
     uint64_t clients;        /* tcp clients accepted */
+    mc_emu_dev *dev;         /* a binary device's generator, or NULL (lines) */
+    int lossless;            /* pty: wait for the reader instead of dropping (a replay) */
 } emu;
 
 /* KIND@S or KIND:D@S. */
@@ -377,7 +389,19 @@ static void close_fd(int *fd)
 static void emit(emu *e, const void *bytes, size_t n)
 {
     ssize_t w = -1;
-    if (e->out == OUT_PTY) {
+    if (e->out == OUT_PTY && e->lossless) {
+        /* A capture replayed faster than its serial line: wait (up to a second) for a slow
+         * reader rather than lose bytes, so that the decoding can be checked byte for byte. */
+        size_t done = 0;
+        struct pollfd p = {e->master, POLLOUT, 0};
+        while (done < n && poll(&p, 1, 1000) > 0) {
+            ssize_t k = write(e->master, (const uint8_t *)bytes + done, n - done);
+            if (k <= 0 && errno != EAGAIN && errno != EINTR)
+                break;
+            done += k > 0 ? (size_t)k : 0;
+        }
+        w = (ssize_t)done;
+    } else if (e->out == OUT_PTY) {
         w = write(e->master, bytes, n);
     } else if (e->out == OUT_TCP) {
         if (e->client >= 0) {
@@ -393,8 +417,24 @@ static void emit(emu *e, const void *bytes, size_t n)
         e->dropped += n - (w > 0 ? (size_t)w : 0);
 }
 
-/* Wait until `due_ns` (monotonic) or a stop request, accepting TCP clients and noticing the
- * client going away meanwhile. */
+/* Bytes the driver sent: requests for a binary device (a reply goes straight back). */
+static void from_driver(emu *e, const uint8_t *bytes, size_t n)
+{
+    if (!e->dev)
+        return;
+    uint8_t reply[64];
+    size_t rn = 0;
+    mc_emu_dev_input(e->dev, bytes, n, reply, &rn);
+    if (rn > 0) {
+        ssize_t w = e->out == OUT_PTY ? write(e->master, reply, rn)
+                    : e->client >= 0  ? send(e->client, reply, rn, MSG_NOSIGNAL | MSG_DONTWAIT)
+                                      : -1;
+        (void)w; /* a reply nobody takes is lost, as on a serial line */
+    }
+}
+
+/* Wait until `due_ns` (monotonic) or a stop request, accepting TCP clients, noticing the client
+ * going away and taking what the driver sends meanwhile. */
 static void wait_until(emu *e, int64_t due_ns)
 {
     while (!mc_cli_stop_requested()) {
@@ -409,13 +449,21 @@ static void wait_until(emu *e, int64_t due_ns)
         if (e->out == OUT_TCP) {
             p[np++] =
                 (struct pollfd){.fd = e->client >= 0 ? e->client : e->listener, .events = POLLIN};
+        } else if (e->out == OUT_PTY && e->dev && e->master >= 0) {
+            p[np++] = (struct pollfd){.fd = e->master, .events = POLLIN};
         }
         const int r = poll(p, np, (int)ms);
         if (r <= 0)
             continue;
-        if (e->client >= 0) {
-            char junk[256];
-            const ssize_t got = recv(e->client, junk, sizeof junk, MSG_DONTWAIT);
+        uint8_t in[256];
+        if (e->out == OUT_PTY) {
+            const ssize_t got = read(e->master, in, sizeof in);
+            if (got > 0)
+                from_driver(e, in, (size_t)got);
+        } else if (e->client >= 0) {
+            const ssize_t got = recv(e->client, in, sizeof in, MSG_DONTWAIT);
+            if (got > 0)
+                from_driver(e, in, (size_t)got);
             if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
                 close_fd(&e->client);
         } else {
@@ -571,10 +619,14 @@ static int run(emu *e, const run_opts *o)
     const int64_t start_unix = (int64_t)time(NULL);
     uint64_t rng = (uint64_t)start_ns | 1;
     double pause_until = -1, off_until = -1, refused_until = -1;
+    const double period = e->dev ? mc_emu_dev_period_s(e->dev) : 1;
+    const double dev_replay_s = e->dev ? mc_emu_dev_replay_s(e->dev) : 0;
     for (size_t k = 0; !mc_cli_stop_requested(); k++) {
         if (o->replay && k >= o->replay->n)
             break;
-        const double t = o->replay ? o->replay->t_s[k] : (double)k;
+        const double t = o->replay ? o->replay->t_s[k] : (double)k * period;
+        if (dev_replay_s > 0 && t >= dev_replay_s)
+            break;
         if (o->duration_s > 0 && t >= o->duration_s)
             break;
         if (refused_until >= 0 && t >= refused_until) {
@@ -585,7 +637,7 @@ static int run(emu *e, const run_opts *o)
         wait_until(e, start_ns + (int64_t)(t / o->speed * 1e9));
         if (mc_cli_stop_requested())
             break;
-        int truncate = 0;
+        int truncate = 0, badsum = 0;
         for (size_t i = 0; i < o->n_faults; i++) {
             fault *f = &o->faults[i];
             if (f->done || f->at_s > t)
@@ -597,6 +649,8 @@ static int run(emu *e, const run_opts *o)
                 emit(e, g, sizeof g);
             } else if (f->kind == F_TRUNCATE) {
                 truncate = 1;
+            } else if (f->kind == F_BADSUM) {
+                badsum = 1;
             } else if (f->kind == F_PAUSE) {
                 pause_until = f->at_s + f->dur_s;
             } else if (f->kind == F_SENSOROFF) {
@@ -622,6 +676,16 @@ static int run(emu *e, const run_opts *o)
         }
         if (t < pause_until)
             continue;
+        if (e->dev) {
+            if (!mc_emu_dev_streaming(e->dev))
+                continue; /* waiting for the driver's request, as the device does */
+            uint8_t bytes[8192];
+            const size_t n = mc_emu_dev_chunk(e->dev, t, start_unix + (int64_t)t, t < off_until,
+                                              badsum, bytes, sizeof bytes);
+            if (n > 0)
+                emit(e, bytes, truncate ? n / 2 : n);
+            continue;
+        }
         char line[MC_MASIMO_LINE_MAX + 8];
         size_t n;
         const int off = t < off_until;
@@ -642,6 +706,8 @@ static int run(emu *e, const run_opts *o)
     double end_s = o->duration_s;
     if (o->replay && (end_s <= 0 || o->replay->t_s[o->replay->n - 1] + 1 < end_s))
         end_s = o->replay->t_s[o->replay->n - 1] + 1;
+    if (dev_replay_s > 0 && (end_s <= 0 || dev_replay_s < end_s))
+        end_s = dev_replay_s;
     if (end_s > 0)
         wait_until(e, start_ns + (int64_t)(end_s / o->speed * 1e9));
     drain_pty(e);
@@ -660,13 +726,16 @@ int mc_cmd_emulate(int argc, char **argv)
         {"set", required_argument, NULL, OPT_SET},
         {"replay", required_argument, NULL, OPT_REPLAY},
         {"fault", required_argument, NULL, OPT_FAULT},
+        {"truth", required_argument, NULL, OPT_TRUTH},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     truth t = {.spo2 = 97, .hr = 75, .pi = 2.0, .pvi = 10, .sn = "0000000001"};
     fault faults[MAX_FAULTS];
     run_opts o = {.speed = 1, .t = &t, .faults = faults};
-    const char *tcp = NULL, *udp = NULL, *replay = NULL;
+    const char *tcp = NULL, *udp = NULL, *replay = NULL, *truth_path = NULL;
+    const char *sets[MAX_SETS];
+    size_t n_sets = 0;
     int n_transports = 0;
     optind = 1;
     opterr = 0;
@@ -700,8 +769,14 @@ int mc_cmd_emulate(int argc, char **argv)
             }
             break;
         case OPT_SET:
-            if (!parse_set(cmd, optarg, &t))
+            if (n_sets == MAX_SETS) {
+                mc_cli_error(cmd, "--set: at most %d", MAX_SETS);
                 return MC_EXIT_USER;
+            }
+            sets[n_sets++] = optarg;
+            break;
+        case OPT_TRUTH:
+            truth_path = optarg;
             break;
         case OPT_REPLAY:
             replay = optarg;
@@ -714,7 +789,8 @@ int mc_cmd_emulate(int argc, char **argv)
             if (!parse_fault(optarg, &faults[o.n_faults])) {
                 mc_cli_error(cmd,
                              "--fault '%s': expected KIND@S with KIND garbage, truncate, "
-                             "hangup, hangup:D, pause:D or sensoroff:D (seconds >= 0, D > 0)",
+                             "badsum, hangup, hangup:D, pause:D or sensoroff:D (seconds >= 0, "
+                             "D > 0)",
                              optarg);
                 return MC_EXIT_USER;
             }
@@ -735,9 +811,20 @@ int mc_cmd_emulate(int argc, char **argv)
     int line_device = 0;
     for (size_t i = 0; i < sizeof line_devices / sizeof line_devices[0]; i++)
         line_device |= strcmp(argv[optind], line_devices[i]) == 0;
-    if (strcmp(argv[optind], "masimo") != 0 && !line_device) {
-        mc_cli_error(cmd, "unknown device '%s' (expected masimo, sensmart, invos, tosca or text)",
+    const int binary = mc_emu_dev_known(argv[optind]);
+    if (strcmp(argv[optind], "masimo") != 0 && !line_device && !binary) {
+        mc_cli_error(cmd,
+                     "unknown device '%s' (expected masimo, nonin, contec, ge-s5, sensmart, "
+                     "invos, tosca or text)",
                      argv[optind]);
+        return MC_EXIT_USER;
+    }
+    for (size_t i = 0; !binary && i < n_sets; i++)
+        if (!parse_set(cmd, sets[i], &t))
+            return MC_EXIT_USER;
+    if (truth_path && !binary) {
+        mc_cli_error(cmd, "--truth: for nonin, contec and ge-s5 (the lines of the others are "
+                          "their truth)");
         return MC_EXIT_USER;
     }
     if (line_device && !replay) {
@@ -756,7 +843,12 @@ int mc_cmd_emulate(int argc, char **argv)
     memset(&cap, 0, sizeof cap);
     emu e = {.cmd = cmd, .master = -1, .slave = -1, .listener = -1, .client = -1, .udp = -1};
     int rc = MC_EXIT_OK;
-    if (replay) {
+    if (binary) {
+        rc = mc_emu_dev_create(cmd, argv[optind], sets, n_sets, replay, truth_path, &e.dev);
+        if (rc != MC_EXIT_OK)
+            goto fail_output;
+        e.lossless = replay != NULL;
+    } else if (replay) {
         rc = load_capture(cmd, replay, &cap);
         if (rc != MC_EXIT_OK)
             goto fail_output;
@@ -790,5 +882,6 @@ fail_output:
     close_fd(&e.master);
     close_fd(&e.slave);
     capture_free(&cap);
+    mc_emu_dev_destroy(e.dev);
     return rc;
 }

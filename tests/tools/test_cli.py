@@ -137,8 +137,12 @@ def test_never_overwrites():
 
 def test_bad_input_record_info_recover():
     out = path("rec_bad.h5")
-    expect_user_error(["record", "-o", out, *SIM_BASE, "--source", "x=masimo:/dev/ttyUSB0"],
+    expect_user_error(["record", "-o", out, *SIM_BASE, "--source", "x=nosuch:/dev/ttyUSB0"],
                       "unknown driver")
+    expect_user_error(["record", "-o", out, *SIM_BASE, "--source",
+                       "x=masimo:/dev/ttyUSB0,baudrate=9600"], "unknown key 'baudrate'")
+    expect_user_error(["record", "-o", out, *SIM_BASE, "--source",
+                       "x=masimo:/dev/ttyUSB0,baud=9601"], "baud")
     expect_user_error(["record", "-o", out, *SIM_BASE, "--source", "x=ppg"], "DRIVER:ADDRESS")
     expect_user_error(["record", "-o", out, *SIM_BASE, "--source", "x=sim:ppg",
                        "--source", "x=sim:ldf"], "twice")
@@ -1547,6 +1551,83 @@ def test_record_text_devices():
         names = list(f["streams/tcpco2_spo2"].attrs["channel_names"])
         check((sp[:, names.index("PR")] == np.arange(80, 80 + n - 1)).all(), f"tosca PR {sp}")
     check("device tcpco2:" in o and " 1 bad" in o, f"the garbage line is not counted: {o!r}")
+
+
+def read_truth(p):
+    wave, num = [], []
+    with open(p) as f:
+        for line in f:
+            x = line.strip().split(",")
+            if x[0] == "w":
+                wave.append(None if x[2] == "lost" else float(x[2]))
+            elif x[0] == "n":
+                num.append((float(x[2]), float(x[3])))
+    return wave, num
+
+
+def test_record_binary_devices():
+    """Six binary devices recorded at once, each emulated from the simulator's PPG model with a
+    truth file of every value it sent, one frame sent with a bad checksum at 3 s: the pleth in
+    the file equals what was sent (counts exactly; S/5 within its 1/100 %), frame for frame; the
+    frame with the bad checksum is a counted bad frame (Nonin: a "dropped" row at its place);
+    the numerics equal --set; the drivers sent the requests the devices wait for."""
+    devices = [("n2", "nonin", [], ""), ("n7", "nonin", ["format=7"], ",format=7"),
+               ("n8", "nonin", ["format=8"], ",format=8"), ("cl", "contec", [], ""),
+               ("c46", "contec", ["protocol=v46"], ",protocol=v46"), ("ge", "ge-s5", [], ",interval=2")]
+    procs, sources = [], []
+    for name, dev, sets, keys in devices:
+        args = [MCIRC, "emulate", dev, "--pty", "--duration", "12", "--set", "hr=72,spo2=95,pi=3",
+                "--truth", path(f"{name}.truth"), "--fault", "badsum@3"]
+        for x in sets:
+            args += ["--set", x]
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        pty = p.stdout.readline().decode().strip()
+        if not pty.startswith("/dev/"):
+            raise AssertionError(f"emulate {dev}: {pty!r} {p.stderr.read()!r}")
+        procs.append(p)
+        sources += ["--source", f"{name}={dev}:{pty}{keys}"]
+    out = path("binary_devices.h5")
+    rc, o, e = run("record", "-o", out, *REC_BASE, *sources, "--duration", "8", timeout=60)
+    for p in procs:
+        p.communicate(timeout=30)
+    check(rc == 0, f"record: {e}")
+    with h5py.File(out, "r") as f:
+        for name, dev, sets, keys in devices:
+            wave, num = read_truth(path(f"{name}.truth"))
+            summary = [l for l in o.splitlines() if l.startswith(f"device {name}:")]
+            bad = " 0 bad" if name == "n8" else " 1 bad"  # format 8 has no checksum
+            check(len(summary) == 1 and bad in summary[0], f"{name}: {summary} {o!r}")
+            if name == "n8":
+                d = f["streams/n8"]["data"][:]
+                check(f["streams/n8"].attrs["rate_hz"] == 1 and 6 <= len(d) <= 9, f"n8 {d}")
+                good = d[~np.isnan(d[:, 0])]
+                check(len(good) >= len(d) - 1 and (good[:, :2] == [95, 72]).all(), f"n8 {d}")
+                continue
+            s = f[f"streams/{name}"]
+            d = s["data"][:, 0]
+            sent = [w for w in wave if w is not None]
+            got = d[~np.isnan(d)]
+            check(len(got) > 0.8 * 8 * s.attrs["rate_hz"], f"{name}: {len(got)} frames")
+            want = np.array(sent[:len(got)], dtype=np.float64)
+            tol = 0.006 if dev == "ge-s5" else 0
+            check(len(want) == len(got) and np.abs(got - want).max() <= tol,
+                  f"{name}: pleth differs from what was sent, first at "
+                  f"{np.argmax(np.abs(got - want) > tol) if len(want) == len(got) else '?'}")
+            if dev == "nonin":
+                lost = wave.index(None)
+                gaps = [(int(g[0]), int(g[1]), g[2].decode()) for g in s["gaps"][:]]
+                check((lost, 1, "dropped") in gaps and np.isnan(d[lost]), f"{name}: {gaps}")
+                check(s.attrs["rate_hz"] == 75 and s.attrs["modality"] == "ppg", dict(s.attrs))
+            numerics = f"streams/{name}_numerics"
+            if numerics in f:
+                nd = f[numerics]["data"][:]
+                good = nd[~np.isnan(nd[:, 0])]
+                check(len(good) >= 2 and (good[:, 0] == 95).all() and (good[:, 1] == 72).all(),
+                      f"{name} numerics {nd}")
+            elif dev != "contec":
+                raise AssertionError(f"{name}: no numerics stream")
+            else:
+                check((s["data"][:, 1][~np.isnan(d)] == 72).all(), f"{name}: PR")
 
 
 def main():
