@@ -1506,9 +1506,18 @@ def test_record_text_devices():
     tosca += [f"26-11-26 05:30,{40 + i:03d},N,097,N,{80 + i:03d},N,252,1{i}.3,41.9,03:12,M,"
               for i in range(n - 1)]
     tosca.insert(4, "\x01\x02garbage,x@1,,,")
+    lab = ["time,temp,pressure,perfusion"] + [f"{i},{32 + i / 10:.1f},0,{100 + 5 * i}"
+                                              for i in range(n)]
+    devfile = path("lab_ldf.ini")
+    with open(devfile, "w") as f:
+        f.write("[device]\nname = lab_ldf\nmodel = Lab LDF export\nbaud = 9600\n"
+                "framing = 8N1\nseparator = ,\nskip_prefix = time\n"
+                "[stream]\nmodality = ldf\nrate_hz = 0\n"
+                "[field.perfusion]\nunit = PU\ncolumn = 4\n"
+                "[field.temp]\nunit = Cel\ncolumn = 2\n")
     procs, sources = [], []
     for dev, lines, name in (("sensmart", sens, "nirs"), ("invos", invos, "cerebral"),
-                             ("tosca", tosca, "tcpco2")):
+                             ("tosca", tosca, "tcpco2"), ("text", lab, "ldf")):
         cap = path(f"{dev}.txt")
         with open(cap, "w") as f:
             f.write("\r\n".join(lines) + "\r\n")
@@ -1518,7 +1527,7 @@ def test_record_text_devices():
         if not pty.startswith("/dev/"):
             raise AssertionError(f"emulate {dev}: {pty!r} {p.stderr.read()!r}")
         procs.append(p)
-        sources += ["--source", f"{name}={dev}:{pty}"]
+        sources += ["--source", f"{name}={dev}:{pty}" + (f",file={devfile}" if dev == "text" else "")]
     out = path("text_devices.h5")
     rc, o, e = run("record", "-o", out, *REC_BASE, *sources, "--duration", "6", timeout=60)
     for p in procs:
@@ -1550,7 +1559,14 @@ def test_record_text_devices():
         sp = f["streams/tcpco2_spo2"]["data"][:]
         names = list(f["streams/tcpco2_spo2"].attrs["channel_names"])
         check((sp[:, names.index("PR")] == np.arange(80, 80 + n - 1)).all(), f"tosca PR {sp}")
-    check("device tcpco2:" in o and " 1 bad" in o, f"the garbage line is not counted: {o!r}")
+        ldf = f["streams/ldf"]
+        check(ldf.attrs["modality"] == "ldf" and ldf.attrs["driver"] == "text" and
+              list(ldf.attrs["units"]) == ["PU", "Cel"], dict(ldf.attrs))
+        d = ldf["data"][:]
+        check(len(d) == n and (d[:, 0] == 100 + 5 * np.arange(n)).all() and
+              (d[:, 1] == np.float32([32 + i / 10 for i in range(n)])).all(), f"text {d}")
+    tl = [x for x in o.splitlines() if x.startswith("device tcpco2:")]
+    check(len(tl) == 1 and " 1 bad" in tl[0], f"the garbage line is not counted: {o!r}")
 
 
 def read_truth(p):
@@ -1613,6 +1629,11 @@ def test_record_binary_devices():
             check(len(want) == len(got) and np.abs(got - want).max() <= tol,
                   f"{name}: pleth differs from what was sent, first at "
                   f"{np.argmax(np.abs(got - want) > tol) if len(want) == len(got) else '?'}")
+            ti = s["time_index"][:]
+            if len(ti) >= 2:  # the device's pace, as the clock anchors place the samples
+                rate = (ti[-1, 0] - ti[0, 0]) / ((ti[-1, 1] - ti[0, 1]) / 1e9)
+                check(abs(rate / s.attrs["rate_hz"] - 1) < 0.02,
+                      f"{name}: {rate:.2f} Hz from the anchors, nominal {s.attrs['rate_hz']}")
             if dev == "nonin":
                 lost = wave.index(None)
                 gaps = [(int(g[0]), int(g[1]), g[2].decode()) for g in s["gaps"][:]]
