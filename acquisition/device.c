@@ -100,7 +100,7 @@ static void status_event(device *v, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    add_event(v, 0, "status", text, NAN);
+    add_event(v, 0, "status", text, (double)NAN);
 }
 
 void mc_device_sink_frame(mc_device_sink *sink, size_t stream, const float *values)

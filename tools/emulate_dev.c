@@ -347,7 +347,7 @@ static size_t chunk_nonin(mc_emu_dev *d, const float *x, int off, int bad, uint8
     if (bad)
         out[9 * MC_NONIN_FRAME_BYTES + 4] ^= 0x5A;
     for (int k = 0; k < 25; k++)
-        truth_wave(d, pleth[k], bad && k == 9);
+        truth_wave(d, (double)pleth[k], bad && k == 9);
     truth_num(d, spo2, hr);
     return len;
 }
@@ -371,7 +371,7 @@ static size_t chunk_contec(mc_emu_dev *d, const float *x, int off, int bad, uint
         int lost = bad && k == 3;
         if (lost)
             out[len] = d->mode == MC_CONTEC_V46 ? 0x05 : (uint8_t)(out[len] & 0x7F);
-        truth_wave(d, f.pleth, lost);
+        truth_wave(d, (double)f.pleth, lost);
         len += fb;
     }
     return len;
@@ -395,7 +395,7 @@ static size_t chunk_ge(mc_emu_dev *d, double t_s, int64_t unix_s, const float *x
                                                                     : (uint8_t)(out[len / 2] ^ 1);
     int corrupt = bad && out[len / 2] != 0x7E && out[len / 2] != 0x7D;
     for (uint32_t k = 0; k < d->per_chunk; k++)
-        truth_wave(d, v[k], corrupt);
+        truth_wave(d, (double)v[k], corrupt);
     if (t_s + 1e-9 >= d->next_phys_s) {
         d->next_phys_s += d->interval_s;
         float values[MC_GE_S5_PHYS_VALUES];

@@ -273,7 +273,9 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < in.n; i++)
             sum += in.b[i];
         double ref = now_s() - t0;
-        double best = INFINITY;
+        if (sum == 1)
+            printf(" "); /* the sum is used: the loop cannot be dropped */
+        double best = (double)INFINITY;
         uint64_t got = 0;
         for (int rep = 0; rep < 3; rep++) {
             t0 = now_s();
