@@ -285,6 +285,12 @@ static mc_status make_sources(const mc_record_opts *o, int64_t mono0, mc_source 
         if (st == MC_OK && strcmp(spec->driver, "sim") == 0) {
             st = mc_cli_make_sim_source(o->cmd, spec, 1, o->speed > 0 ? o->speed : 1, mono0,
                                         o->duration_s, 0.1, &src[i]);
+        } else if (st == MC_OK && o->speed > 0 && o->speed != 1) {
+            mc_cli_error(o->cmd,
+                         "--source %s: --speed is for simulated sources (a device sends "
+                         "at its own pace)",
+                         o->sources[i]);
+            st = MC_EINVAL;
         } else if (st == MC_OK) {
             mc_diag dd;
             mc_diag_clear(&dd);

@@ -143,6 +143,8 @@ def test_bad_input_record_info_recover():
                        "x=masimo:/dev/ttyUSB0,baudrate=9600"], "unknown key 'baudrate'")
     expect_user_error(["record", "-o", out, *SIM_BASE, "--source",
                        "x=masimo:/dev/ttyUSB0,baud=9601"], "baud")
+    expect_user_error(["record", "-o", out, *SIM_BASE, "--source", "x=masimo:/dev/ttyUSB0",
+                       "--speed", "4"], "--speed")
     expect_user_error(["record", "-o", out, *SIM_BASE, "--source", "x=ppg"], "DRIVER:ADDRESS")
     expect_user_error(["record", "-o", out, *SIM_BASE, "--source", "x=sim:ppg",
                        "--source", "x=sim:ldf"], "twice")
