@@ -118,13 +118,8 @@ static mc_status masimo_start(void *self, mc_transport *t)
 {
     (void)t; /* the device streams unasked */
     masimo *m = self;
-    uint64_t lines = m->split.lines, overlong = m->split.overlong_lines,
-             dropped = m->split.bytes_dropped;
-    mc_masimo_splitter_reset(&m->split); /* a line cut by the outage is not completed by another */
+    mc_line_splitter_restart(&m->split); /* a line cut by the outage is not completed */
     m->last_unix_s = INT64_MIN;          /* what was lost meanwhile is the outage's gap */
-    m->split.lines = lines;
-    m->split.overlong_lines = overlong;
-    m->split.bytes_dropped = dropped;
     return MC_OK;
 }
 

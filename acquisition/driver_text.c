@@ -12,11 +12,11 @@
 
 #include "acquisition/drivers.h"
 #include "formats/device_file.h"
-#include "formats/masimo.h"
+#include "formats/text_scan.h"
 
 typedef struct text_drv {
     mc_device_file *file;
-    mc_masimo_splitter split; /* a generic CR/LF line splitter */
+    mc_line_splitter split;
     size_t n_streams;
     mc_driver_stream streams[MC_DEVICE_FILE_STREAMS_MAX];
     char suffix[MC_DEVICE_FILE_STREAMS_MAX][MC_NAME_MAX + 1];
@@ -81,7 +81,7 @@ static mc_status text_setup(text_drv *t, const mc_source_spec *spec, mc_diag *d)
         used += (size_t)k;
     }
     t->request = mc_device_file_get_request(t->file, &t->request_n, &t->request_interval_s);
-    mc_masimo_splitter_reset(&t->split);
+    mc_line_splitter_reset(&t->split, MC_DEVICE_FILE_LINE_MAX);
     return MC_OK;
 }
 
@@ -145,12 +145,7 @@ static const char *text_get_defaults(const void *self)
 static mc_status text_start(void *self, mc_transport *t)
 {
     text_drv *d = self;
-    uint64_t lines = d->split.lines, overlong = d->split.overlong_lines,
-             dropped = d->split.bytes_dropped;
-    mc_masimo_splitter_reset(&d->split);
-    d->split.lines = lines;
-    d->split.overlong_lines = overlong;
-    d->split.bytes_dropped = dropped;
+    mc_line_splitter_restart(&d->split);
     d->next_request_ns = 0; /* ask at once */
     (void)t;
     return MC_OK;
@@ -190,7 +185,7 @@ static void text_push(void *self, const uint8_t *bytes, size_t n, mc_device_sink
 {
     text_drv *d = self;
     d->sink = sink;
-    mc_status st = mc_masimo_splitter_push(&d->split, bytes, n, on_line, d);
+    mc_status st = mc_line_splitter_push(&d->split, bytes, n, on_line, d);
     (void)st; /* on_line never stops the push */
     d->sink = NULL;
 }

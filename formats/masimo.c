@@ -341,61 +341,18 @@ char *mc_masimo_exc_describe(uint32_t exc, char *out, size_t cap)
 
 void mc_masimo_splitter_reset(mc_masimo_splitter *sp)
 {
-    memset(sp, 0, sizeof *sp);
-    sp->line_no = 1;
-}
-
-/* A line end: deliver the line (if any and not overlong) and start the next. */
-static mc_status end_line(mc_masimo_splitter *sp, mc_masimo_line_fn fn, void *ctx)
-{
-    mc_status st = MC_OK;
-    if (sp->overlong) {
-        sp->overlong_lines++;
-    } else if (sp->len > 0) {
-        sp->line[sp->len] = '\0';
-        sp->lines++;
-        if (fn)
-            st = fn(ctx, sp->line, sp->len, sp->line_no);
-    }
-    sp->len = 0;
-    sp->overlong = 0;
-    sp->line_no++;
-    return st;
+    mc_line_splitter_reset(sp, MC_MASIMO_LINE_MAX);
 }
 
 mc_status mc_masimo_splitter_push(mc_masimo_splitter *sp, const uint8_t *bytes, size_t n,
                                   mc_masimo_line_fn fn, void *ctx)
 {
-    for (size_t i = 0; i < n; i++) {
-        const uint8_t c = bytes[i];
-        if (c == '\n' && sp->after_cr) {
-            sp->after_cr = 0; /* the LF of a CR LF: the line already ended */
-            continue;
-        }
-        sp->after_cr = c == '\r';
-        if (c == '\r' || c == '\n') {
-            mc_status st = end_line(sp, fn, ctx);
-            if (st != MC_OK)
-                return st;
-        } else if (sp->overlong) {
-            sp->bytes_dropped++;
-        } else if (sp->len == MC_MASIMO_LINE_MAX) {
-            sp->overlong = 1;
-            sp->bytes_dropped += sp->len + 1;
-            sp->len = 0;
-        } else {
-            sp->line[sp->len++] = (char)c;
-        }
-    }
-    return MC_OK;
+    return mc_line_splitter_push(sp, bytes, n, fn, ctx);
 }
 
 mc_status mc_masimo_splitter_finish(mc_masimo_splitter *sp, mc_masimo_line_fn fn, void *ctx)
 {
-    sp->after_cr = 0;
-    if (sp->len == 0 && !sp->overlong)
-        return MC_OK;
-    return end_line(sp, fn, ctx);
+    return mc_line_splitter_finish(sp, fn, ctx);
 }
 
 /* ---- import ---------------------------------------------------------------------------------- */

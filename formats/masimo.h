@@ -12,6 +12,7 @@
 
 #include "dsp/status.h"
 #include "formats/import.h"
+#include "formats/text_scan.h"
 
 /** Longest line kept, bytes (a Radical-7 rainbow line is about 200). Longer lines are dropped. */
 #define MC_MASIMO_LINE_MAX 511
@@ -106,22 +107,10 @@ MC_NODISCARD mc_status mc_masimo_line_format(const mc_masimo_line *v, char *out,
  *  are written as hex. Thread: any. @return out */
 char *mc_masimo_exc_describe(uint32_t exc, char *out, size_t cap);
 
-/** Incremental line splitter: a caller-allocated value, no allocation. A line ends at LF, CR or
- *  CR LF; empty lines are skipped; a line longer than MC_MASIMO_LINE_MAX is dropped up to its end
- *  and counted. Fields other than the counts are private. Thread: one per splitter. */
-typedef struct mc_masimo_splitter {
-    char line[MC_MASIMO_LINE_MAX + 1];
-    size_t len;
-    int overlong, after_cr;
-    int64_t line_no;         /* number of the line being received (1-based) */
-    uint64_t lines;          /* non-empty lines delivered */
-    uint64_t overlong_lines; /* lines dropped for their length */
-    uint64_t bytes_dropped;  /* bytes of those lines */
-} mc_masimo_splitter;
-
-/** Called for every complete non-empty line (bytes without the line end, NUL-terminated for
- *  convenience; line_no is 1-based). A status other than MC_OK stops the push. */
-typedef mc_status (*mc_masimo_line_fn)(void *ctx, const char *line, size_t n, int64_t line_no);
+/** The line splitter of formats/text_scan.h, set to drop lines longer than MC_MASIMO_LINE_MAX
+ *  (a line ends at LF, CR or CR LF; empty lines are skipped). */
+typedef mc_line_splitter mc_masimo_splitter;
+typedef mc_line_fn mc_masimo_line_fn;
 
 /** Start with no partial line and zero counts. Thread: one per splitter. Real-time safe. */
 void mc_masimo_splitter_reset(mc_masimo_splitter *sp);

@@ -294,3 +294,72 @@ char *mc_text_unit(mc_text_span unit, char out[MC_NAME_MAX + 1])
     out[n] = '\0';
     return out;
 }
+
+/* ---- line splitter ----------------------------------------------------------------------- */
+
+void mc_line_splitter_reset(mc_line_splitter *sp, size_t max)
+{
+    memset(sp, 0, sizeof *sp);
+    sp->line_no = 1;
+    sp->max = max < 1 ? 1 : max > MC_LINE_SPLITTER_MAX ? MC_LINE_SPLITTER_MAX : max;
+}
+
+void mc_line_splitter_restart(mc_line_splitter *sp)
+{
+    sp->len = 0;
+    sp->overlong = 0;
+    sp->after_cr = 0;
+}
+
+/* A line end: deliver the line (if any and not overlong) and start the next. */
+static mc_status end_line(mc_line_splitter *sp, mc_line_fn fn, void *ctx)
+{
+    mc_status st = MC_OK;
+    if (sp->overlong) {
+        sp->overlong_lines++;
+    } else if (sp->len > 0) {
+        sp->line[sp->len] = '\0';
+        sp->lines++;
+        if (fn)
+            st = fn(ctx, sp->line, sp->len, sp->line_no);
+    }
+    sp->len = 0;
+    sp->overlong = 0;
+    sp->line_no++;
+    return st;
+}
+
+mc_status mc_line_splitter_push(mc_line_splitter *sp, const uint8_t *bytes, size_t n, mc_line_fn fn,
+                                void *ctx)
+{
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t c = bytes[i];
+        if (c == '\n' && sp->after_cr) {
+            sp->after_cr = 0; /* the LF of a CR LF: the line already ended */
+            continue;
+        }
+        sp->after_cr = c == '\r';
+        if (c == '\r' || c == '\n') {
+            mc_status st = end_line(sp, fn, ctx);
+            if (st != MC_OK)
+                return st;
+        } else if (sp->overlong) {
+            sp->bytes_dropped++;
+        } else if (sp->len == sp->max) {
+            sp->overlong = 1;
+            sp->bytes_dropped += sp->len + 1;
+            sp->len = 0;
+        } else {
+            sp->line[sp->len++] = (char)c;
+        }
+    }
+    return MC_OK;
+}
+
+mc_status mc_line_splitter_finish(mc_line_splitter *sp, mc_line_fn fn, void *ctx)
+{
+    sp->after_cr = 0;
+    if (sp->len == 0 && !sp->overlong)
+        return MC_OK;
+    return end_line(sp, fn, ctx);
+}

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dsp/status.h"
 #include "dsp/stream.h"
 
 /** A view of bytes inside a caller's buffer (not NUL-terminated). */
@@ -60,5 +61,44 @@ int mc_text_date_no_year(mc_text_span s, int *day_of_year);
  *  to MC_NAME_MAX bytes, bytes outside printable ASCII replaced by '?'). Thread: any. @return out
  */
 char *mc_text_unit(mc_text_span unit, char out[MC_NAME_MAX + 1]);
+
+/* ---- the line splitter of a byte stream (a serial port, a log) ---------------------------- */
+
+/** Longest line a splitter can keep, bytes. */
+#define MC_LINE_SPLITTER_MAX 4096
+
+/** Incremental line splitter: a caller-allocated value, no allocation. A line ends at LF, CR or
+ *  CR LF; empty lines are skipped; a line longer than its `max` is dropped up to its end and
+ *  counted. Fields other than the counts are private. Thread: one per splitter. */
+typedef struct mc_line_splitter {
+    char line[MC_LINE_SPLITTER_MAX + 1];
+    size_t len, max;
+    int overlong, after_cr;
+    int64_t line_no;         /* number of the line being received (1-based) */
+    uint64_t lines;          /* non-empty lines delivered */
+    uint64_t overlong_lines; /* lines dropped for their length */
+    uint64_t bytes_dropped;  /* bytes of those lines */
+} mc_line_splitter;
+
+/** Called for every complete non-empty line (bytes without the line end, NUL-terminated for
+ *  convenience; line_no is 1-based). A status other than MC_OK stops the push. */
+typedef mc_status (*mc_line_fn)(void *ctx, const char *line, size_t n, int64_t line_no);
+
+/** Start with no partial line and zero counts; lines longer than `max` bytes (1..
+ *  MC_LINE_SPLITTER_MAX, clamped) are dropped. Thread: one per splitter. Real-time safe. */
+void mc_line_splitter_reset(mc_line_splitter *sp, size_t max);
+
+/** Forget a partial line (the stream was cut: a device reconnected), keeping the counts.
+ *  Thread: one per splitter. Real-time safe. */
+void mc_line_splitter_restart(mc_line_splitter *sp);
+
+/** Push any bytes (any split). Thread: one per splitter. Real-time safe (no allocation).
+ *  @return MC_OK or the first non-OK status of fn */
+MC_NODISCARD mc_status mc_line_splitter_push(mc_line_splitter *sp, const uint8_t *bytes, size_t n,
+                                             mc_line_fn fn, void *ctx);
+
+/** Deliver a last line that has no line end. Thread: one per splitter.
+ *  @return MC_OK or fn's status */
+MC_NODISCARD mc_status mc_line_splitter_finish(mc_line_splitter *sp, mc_line_fn fn, void *ctx);
 
 #endif
