@@ -911,3 +911,60 @@ TEST(poll_result_through_frames)
     ASSERT_STATUS(mc_intellivue_poll_parse(got.data[0], got.len[0], &p, &fns, NULL), MC_OK);
     check_numerics(&g, in, n);
 }
+
+TEST(poll_result_hand_laid)
+{
+    /* An extended poll result laid out by hand from the layout in formats/intellivue.h (the same
+     * bytes as tests/fuzz/corpus/intellivue/udp_numerics.bin, written by the independent
+     * make_intellivue_seeds.py): SpO2 97 %, PR 72 /min, Perf 25 * 10^-1, StO2 NaN (invalid). */
+    const uint8_t msg[] = {
+        0xE1, 0x00, 0x00, 0x02,             /* SPpdu: session 0xE100, context 2 */
+        0x00, 0x02, 0x00, 0x80,             /* ROapdus: RORS, 128 bytes follow */
+        0x00, 0x01, 0x00, 0x07, 0x00, 0x7A, /* RORS: invoke 1, confirmed action, 122 bytes */
+        0x00, 0x21, 0x00, 0x00, 0x00, 0x00, /* managed object: MDS */
+        0xF1, 0x3B, 0x00, 0x70,             /* extended poll, 112 bytes */
+        0x00, 0x01, 0x00, 0x05,             /* poll number 1, sequence 5 */
+        0x00, 0x12, 0x34, 0x56,             /* relative time */
+        0x20, 0x26, 0x11, 0x26, 0x06, 0x00, 0x00, 0x00, /* absolute time, BCD */
+        0x00, 0x01, 0x00, 0x06, 0x00, 0x00,             /* polled type {1, numerics}, group 0 */
+        0x00, 0x01, 0x00, 0x56,                         /* PollInfoList: 1 context, 86 bytes */
+        0x00, 0x00, 0x00, 0x04, 0x00, 0x50,             /* context 0: 4 observations, 80 bytes */
+        0x00, 0x0A, 0x00, 0x01, 0x00, 0x0E,             /* handle 10: 1 attribute, 14 bytes */
+        0x09, 0x50, 0x00, 0x0A, 0x4B, 0xB8, 0x00, 0x00, 0x02, 0x20, 0x00, 0x00, 0x00, 0x61,
+        0x00, 0x0B, 0x00, 0x01, 0x00, 0x0E, /* handle 11 */
+        0x09, 0x50, 0x00, 0x0A, 0x48, 0x22, 0x00, 0x00, 0x0A, 0xA0, 0x00, 0x00, 0x00, 0x48,
+        0x00, 0x0C, 0x00, 0x01, 0x00, 0x0E, /* handle 12 */
+        0x09, 0x50, 0x00, 0x0A, 0x4B, 0xB0, 0x00, 0x00, 0x02, 0x00, 0xFF, 0x00, 0x00, 0x19,
+        0x00, 0x0D, 0x00, 0x01, 0x00, 0x0E, /* handle 13 */
+        0x09, 0x50, 0x00, 0x0A, 0xF9, 0x60, 0x80, 0x00, 0x02, 0x20, 0x00, 0x7F, 0xFF, 0xFF};
+    ASSERT_EQ_INT(sizeof msg, 136);
+    got_values g = {0};
+    const mc_intellivue_poll_fns fns = {on_numeric, on_wave, &g};
+    mc_intellivue_poll got;
+    ASSERT_STATUS(mc_intellivue_poll_parse(msg, sizeof msg, &got, &fns, NULL), MC_OK);
+    ASSERT_EQ_INT(got.sequence_no, 5);
+    ASSERT_EQ_INT(got.rel_time, 0x00123456);
+    ASSERT_EQ_INT(g.n_num, 4);
+    ASSERT_EQ_INT(g.num[0].physio_id, MC_INTELLIVUE_SPO2);
+    ASSERT_EQ_INT(g.num[0].unit_code, MC_INTELLIVUE_UNIT_PERCENT);
+    ASSERT_NEAR_F(g.num[0].value, 97.0, 0);
+    ASSERT_EQ_INT(g.num[1].physio_id, MC_INTELLIVUE_PULSE_RATE);
+    ASSERT_EQ_INT(g.num[1].unit_code, MC_INTELLIVUE_UNIT_PER_MIN);
+    ASSERT_NEAR_F(g.num[1].value, 72.0, 0);
+    ASSERT_EQ_INT(g.num[2].physio_id, MC_INTELLIVUE_PERF);
+    ASSERT_NEAR_F(g.num[2].value, 2.5, 1e-12);
+    ASSERT_EQ_INT(g.num[3].physio_id, MC_INTELLIVUE_STO2);
+    ASSERT_EQ_INT(g.num[3].state, 0x8000);
+    ASSERT_TRUE(isnan(g.num[3].value));
+    ASSERT_EQ_INT(g.num[3].obj_handle, 13);
+    /* Our encoder lays the same values out in the same bytes. */
+    mc_intellivue_poll hdr = ext_header;
+    hdr.sequence_no = 5;
+    memcpy(hdr.abs_time, msg + 32, 8);
+    static uint8_t out[512];
+    size_t len;
+    ASSERT_STATUS(
+        mc_intellivue_poll_result_encode(&hdr, g.num, 4, 0, NULL, 0, out, sizeof out, &len, NULL),
+        MC_OK);
+    assert_bytes(out, len, msg, sizeof msg);
+}
