@@ -135,11 +135,11 @@ double mc_intellivue_float_decode(uint32_t f)
     case MC_INTELLIVUE_FLOAT_NAN:
     case MC_INTELLIVUE_FLOAT_NRES:
     case 0x00800001u: /* reserved */
-        return NAN;
+        return (double)NAN;
     case MC_INTELLIVUE_FLOAT_POS_INF:
-        return INFINITY;
+        return (double)INFINITY;
     case MC_INTELLIVUE_FLOAT_NEG_INF:
-        return -INFINITY;
+        return -(double)INFINITY;
     default:
         break;
     }

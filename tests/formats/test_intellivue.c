@@ -345,9 +345,9 @@ TEST(float_encode)
     ASSERT_EQ_INT(mc_intellivue_float_encode(40.0), 0x01000004u);
     ASSERT_EQ_INT(mc_intellivue_float_encode(-1.5), 0xFFFFFFF1u);
     ASSERT_EQ_INT(mc_intellivue_float_encode(0.0), 0);
-    ASSERT_EQ_INT(mc_intellivue_float_encode(NAN), MC_INTELLIVUE_FLOAT_NAN);
-    ASSERT_EQ_INT(mc_intellivue_float_encode(INFINITY), MC_INTELLIVUE_FLOAT_POS_INF);
-    ASSERT_EQ_INT(mc_intellivue_float_encode(-INFINITY), MC_INTELLIVUE_FLOAT_NEG_INF);
+    ASSERT_EQ_INT(mc_intellivue_float_encode((double)NAN), MC_INTELLIVUE_FLOAT_NAN);
+    ASSERT_EQ_INT(mc_intellivue_float_encode((double)INFINITY), MC_INTELLIVUE_FLOAT_POS_INF);
+    ASSERT_EQ_INT(mc_intellivue_float_encode(-(double)INFINITY), MC_INTELLIVUE_FLOAT_NEG_INF);
     ASSERT_EQ_INT(mc_intellivue_float_encode(1e300), MC_INTELLIVUE_FLOAT_POS_INF);
     const double vals[] = {0.01, 1.0 / 3.0, 123.456, -7.25, 8388605.0, 12345678.0, 6.02e23, 1e-100};
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
@@ -640,7 +640,7 @@ static size_t five_numerics(mc_intellivue_numeric *n)
     n[2] = num(0, 12, MC_INTELLIVUE_PERF, MC_INTELLIVUE_UNIT_NONE, 2.5);
     n[3] = num(0, 13, MC_INTELLIVUE_STO2, MC_INTELLIVUE_UNIT_PERCENT, 71);
     n[4] = num(0, 14, MC_INTELLIVUE_TCPCO2, MC_INTELLIVUE_UNIT_MMHG, 45);
-    n[5] = num(0, 15, MC_INTELLIVUE_TCPO2, MC_INTELLIVUE_UNIT_MMHG, NAN);
+    n[5] = num(0, 15, MC_INTELLIVUE_TCPO2, MC_INTELLIVUE_UNIT_MMHG, (double)NAN);
     n[5].state = 0x8000; /* INVALID */
     return 6;
 }
