@@ -259,16 +259,14 @@ mc_status mc_intellivue_data_parse(const uint8_t *msg, size_t n, mc_intellivue_d
         return mc_diag_set(d, MC_EFORMAT, 6, -1,
                            "intellivue: ROapdus length %zu, but %zu bytes follow", ro_len, n - 8);
     size_t at = 8;
-    if (out->ro_type == 5) {
+    if (out->ro_type == MC_INTELLIVUE_RO_LINKED) {
         if (n < at + 2)
             return mc_diag_set(d, MC_EFORMAT, (int64_t)at, -1, "intellivue: linked id cut");
         out->linked_state = msg[at];
         out->linked_count = msg[at + 1];
         at += 2;
     }
-    if (out->ro_type == 3) {
-        /* ROERapdu: invoke_id, error_value, length (not decoded further). */
-    }
+    /* ROIV, RORS and ROER (invoke_id, error_value, length) share the layout that follows. */
     if (n < at + 6)
         return mc_diag_set(d, MC_EFORMAT, (int64_t)at, -1,
                            "intellivue: remote operation header cut (%zu bytes)", n);

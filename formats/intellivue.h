@@ -82,6 +82,10 @@ enum {
     MC_INTELLIVUE_EVENT_MDS_CREATE = 0x0D06,
     MC_INTELLIVUE_ACTION_POLL = 0x0C16,     /* NOM_ACT_POLL_MDIB_DATA */
     MC_INTELLIVUE_ACTION_POLL_EXT = 0xF13B, /* NOM_ACT_POLL_MDIB_DATA_EXT */
+    MC_INTELLIVUE_RO_INVOKE = 1,            /* ROIV_APDU */
+    MC_INTELLIVUE_RO_RESULT = 2,            /* RORS_APDU */
+    MC_INTELLIVUE_RO_ERROR = 3,             /* ROER_APDU */
+    MC_INTELLIVUE_RO_LINKED = 5,            /* ROLRS_APDU */
 };
 
 /* ---- MIB/RS-232 framing ------------------------------------------------------------------- */
@@ -187,7 +191,8 @@ typedef struct mc_intellivue_data {
     uint8_t linked_state; /* linked result: 1 first, 2 middle, 3 last; else 0 */
     uint8_t linked_count; /* linked result: running count; else 0 */
     uint16_t invoke_id;
-    uint16_t command_type; /* 1 confirmed event report, 7 confirmed action, ... */
+    uint16_t command_type; /* 1 confirmed event report, 7 confirmed action, ...; for an error
+                              (ro_type 3, ROERapdu) the error value */
     const uint8_t *body;   /* the command's body (after its length), borrowed from msg */
     size_t body_len;
 } mc_intellivue_data;
@@ -352,6 +357,27 @@ MC_NODISCARD mc_status mc_intellivue_poll_request_parse(const uint8_t *msg, size
                                                         mc_intellivue_poll_request *out,
                                                         mc_diag *d);
 
+/** Release request (VSCapture's rlrq_msg, 26 bytes: FN SPDU 0x09, LI 24), sent to end the
+ *  association; the monitor answers with a release result (0x0A). Thread: any. Pure.
+ *  @return MC_OK, MC_EINVAL (cap too small) */
+MC_NODISCARD mc_status mc_intellivue_release_request_encode(uint8_t *out, size_t cap, size_t *len,
+                                                            mc_diag *d);
+
+/** Label of the Pleth wave in a priority list (NLS_NOM_PULS_OXIM_PLETH, Class2.cs). */
+#define MC_INTELLIVUE_LABEL_PLETH 0x00024BB4u
+/** Most labels in a wave priority list (VSCapture: up to 3 ECG and 8 other waves). */
+#define MC_INTELLIVUE_WAVE_LABELS_MAX 11
+
+/** Set the real-time sample array priority list (which waves the monitor sends): ROIV, confirmed
+ *  set (5) of NOM_ATTR_POLL_RTSA_PRIO_LIST (0xF23A) on the MDS with the modify operator 0
+ *  (replace) and a TextIdList of 32-bit labels. With invoke id 0 and the single label
+ *  0x00020102 it is VSCapture's set_rtsa_prio_msg byte for byte. Thread: any. Pure.
+ *  @param labels [n], 1..MC_INTELLIVUE_WAVE_LABELS_MAX (e.g. MC_INTELLIVUE_LABEL_PLETH)
+ *  @return MC_OK, MC_EINVAL (n out of range, cap too small) */
+MC_NODISCARD mc_status mc_intellivue_wave_select_encode(uint16_t invoke_id, const uint32_t *labels,
+                                                        size_t n, uint8_t *out, size_t cap,
+                                                        size_t *len, mc_diag *d);
+
 /* ---- what a monitor sends, for an emulator (formats/intellivue_encode.c) -------------------- */
 
 /** Association result: accepted, an AC SPDU (0x0E) whose body is the request's (our assumption:
@@ -369,11 +395,13 @@ MC_NODISCARD mc_status mc_intellivue_event_report_encode(const mc_intellivue_eve
                                                          mc_diag *d);
 
 /** Poll result: poll's header fields (invoke_id, linked_state 0 for RORS or 1..3 for a linked
- *  result, action_type, poll_number, sequence_no, rel_time, abs_time, obj_code, attr_group),
- *  then one SingleContextPoll per context met, in order, holding one ObservationPoll per
- *  numeric (NOM_ATTR_NU_VAL_OBS), or, with `compound`, one per run of numerics of the same
- *  context and handle (NOM_ATTR_NU_CMPD_VAL_OBS); then one per wave (its SA_SPECN,
- *  SCALE_SPECN_I16 and TIME_PD_SAMP when has_*, then SA_VAL_OBS). A numeric's raw FLOAT is
+ *  result with count 1, action_type, poll_number, sequence_no for the extended poll, rel_time,
+ *  abs_time, obj_code, attr_group), then the numerics and then the waves, a new
+ *  SingleContextPoll starting whenever the context_id changes from the previous item: one
+ *  ObservationPoll per numeric (NOM_ATTR_NU_VAL_OBS), or, with `compound`, one per run of
+ *  numerics of the same context and handle (NOM_ATTR_NU_CMPD_VAL_OBS); one per wave (its
+ *  SA_SPECN, SCALE_SPECN_I16 (FLOATs by mc_intellivue_float_encode) and TIME_PD_SAMP when
+ *  has_*, then SA_VAL_OBS). A numeric's raw FLOAT is
  *  written as given (value is ignored). mc_intellivue_poll_parse reads back exactly these
  *  values. Thread: any. Pure.
  *  @return MC_OK, MC_EINVAL (cap too small, a message over 65535 bytes, a wave without data) */

@@ -186,7 +186,7 @@ mc_status mc_intellivue_mds_create_result_encode(const mc_intellivue_event_repor
                                                  uint8_t *out, size_t cap, size_t *len, mc_diag *d)
 {
     wr w = {out, cap, 0};
-    const size_t ro = open_data(&w, report->context_id, 2);
+    const size_t ro = open_data(&w, report->context_id, MC_INTELLIVUE_RO_RESULT);
     put16(&w, report->invoke_id);
     put16(&w, 1); /* CMD_CONFIRMED_EVENT_REPORT */
     const size_t cmd = hold16(&w);
@@ -209,7 +209,7 @@ mc_status mc_intellivue_poll_request_encode(const mc_intellivue_poll_request *re
         return mc_diag_set(d, MC_EINVAL, -1, -1,
                            "intellivue: a poll period needs the extended poll");
     wr w = {out, cap, 0};
-    const size_t ro = open_data(&w, 2, 1);
+    const size_t ro = open_data(&w, 2, MC_INTELLIVUE_RO_INVOKE);
     put16(&w, req->invoke_id);
     put16(&w, 7); /* CMD_CONFIRMED_ACTION */
     const size_t cmd = hold16(&w);
@@ -287,6 +287,45 @@ mc_status mc_intellivue_poll_request_parse(const uint8_t *msg, size_t n,
     return MC_OK;
 }
 
+mc_status mc_intellivue_release_request_encode(uint8_t *out, size_t cap, size_t *len, mc_diag *d)
+{
+    /* Class2.cs rlrq_msg: FN SPDU, LI 24, presentation data of the ACSE release request. */
+    static const uint8_t rlrq[26] = {0x09, 0x18, 0xC1, 0x16, 0x61, 0x80, 0x30, 0x80, 0x02,
+                                     0x01, 0x01, 0xA0, 0x80, 0x62, 0x80, 0x80, 0x01};
+    wr w = {out, cap, 0};
+    put_bytes(&w, rlrq, sizeof rlrq);
+    return finish(&w, len, d, "release request");
+}
+
+mc_status mc_intellivue_wave_select_encode(uint16_t invoke_id, const uint32_t *labels, size_t n,
+                                           uint8_t *out, size_t cap, size_t *len, mc_diag *d)
+{
+    *len = 0;
+    if (n == 0 || n > MC_INTELLIVUE_WAVE_LABELS_MAX)
+        return mc_diag_set(d, MC_EINVAL, -1, -1, "intellivue: %zu wave labels (1..%d)", n,
+                           MC_INTELLIVUE_WAVE_LABELS_MAX);
+    wr w = {out, cap, 0};
+    const size_t ro = open_data(&w, 2, MC_INTELLIVUE_RO_INVOKE);
+    put16(&w, invoke_id);
+    put16(&w, 5); /* CMD_CONFIRMED_SET */
+    const size_t cmd = hold16(&w);
+    put_mds(&w);
+    put32(&w, 0); /* scope */
+    put16(&w, 1); /* ModificationList: one AttributeModEntry */
+    const size_t mods = hold16(&w);
+    put16(&w, 0);      /* modify operator: replace */
+    put16(&w, 0xF23A); /* NOM_ATTR_POLL_RTSA_PRIO_LIST */
+    put16(&w, (unsigned)(4 + 4 * n));
+    put16(&w, (unsigned)n); /* TextIdList */
+    put16(&w, (unsigned)(4 * n));
+    for (size_t i = 0; i < n; i++)
+        put32(&w, labels[i]);
+    close_len(&w, mods);
+    close_len(&w, cmd);
+    close_len(&w, ro);
+    return finish(&w, len, d, "wave priority list");
+}
+
 /* ---- the monitor's messages, for an emulator ---------------------------------------------------
  */
 
@@ -294,7 +333,7 @@ mc_status mc_intellivue_event_report_encode(const mc_intellivue_event_report *re
                                             size_t cap, size_t *len, mc_diag *d)
 {
     wr w = {out, cap, 0};
-    const size_t ro = open_data(&w, report->context_id, 1);
+    const size_t ro = open_data(&w, report->context_id, MC_INTELLIVUE_RO_INVOKE);
     put16(&w, report->invoke_id);
     put16(&w, 1); /* CMD_CONFIRMED_EVENT_REPORT */
     const size_t cmd = hold16(&w);
@@ -395,7 +434,7 @@ mc_status mc_intellivue_poll_result_encode(const mc_intellivue_poll *poll,
         return mc_diag_set(d, MC_EINVAL, -1, -1, "intellivue: %zu values in one poll", n_items);
     wr w = {out, cap, 0};
     const int linked = poll->linked_state != 0;
-    const size_t ro = open_data(&w, 2, linked ? 5 : 2);
+    const size_t ro = open_data(&w, 2, linked ? MC_INTELLIVUE_RO_LINKED : MC_INTELLIVUE_RO_RESULT);
     if (linked) {
         put8(&w, poll->linked_state);
         put8(&w, 1);

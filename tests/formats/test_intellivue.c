@@ -430,6 +430,40 @@ TEST(requests_match_vscapture)
     assert_bytes(out, len, mds_resp, sizeof mds_resp);
 }
 
+TEST(release_and_wave_select_match_vscapture)
+{
+    uint8_t out[MC_INTELLIVUE_REQUEST_MAX];
+    size_t len;
+    /* rlrq_msg */
+    const uint8_t rlrq[] = {0x09, 0x18, 0xC1, 0x16, 0x61, 0x80, 0x30, 0x80, 0x02,
+                            0x01, 0x01, 0xA0, 0x80, 0x62, 0x80, 0x80, 0x01, 0x00,
+                            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    ASSERT_STATUS(mc_intellivue_release_request_encode(out, sizeof out, &len, NULL), MC_OK);
+    assert_bytes(out, len, rlrq, sizeof rlrq);
+    ASSERT_EQ_INT(mc_intellivue_classify(out, len), MC_INTELLIVUE_RELEASE_REQUEST);
+    /* set_rtsa_prio_msg: one label, 0x00020102. */
+    const uint8_t prio[] = {0xE1, 0x00, 0x00, 0x02, 0x00, 0x01, 0x00, 0x22, 0x00, 0x00, 0x00,
+                            0x05, 0x00, 0x1C, 0x00, 0x21, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                            0x00, 0x00, 0x00, 0x01, 0x00, 0x0E, 0x00, 0x00, 0xF2, 0x3A, 0x00,
+                            0x08, 0x00, 0x01, 0x00, 0x04, 0x00, 0x02, 0x01, 0x02};
+    const uint32_t label = 0x00020102;
+    ASSERT_STATUS(mc_intellivue_wave_select_encode(0, &label, 1, out, sizeof out, &len, NULL),
+                  MC_OK);
+    assert_bytes(out, len, prio, sizeof prio);
+    /* Two labels: the lengths grow by 4 each, and the data headers stay consistent. */
+    const uint32_t two[] = {MC_INTELLIVUE_LABEL_PLETH, 0x00020102};
+    ASSERT_STATUS(mc_intellivue_wave_select_encode(3, two, 2, out, sizeof out, &len, NULL), MC_OK);
+    ASSERT_EQ_INT(len, sizeof prio + 4);
+    mc_intellivue_data h;
+    ASSERT_STATUS(mc_intellivue_data_parse(out, len, &h, NULL), MC_OK);
+    ASSERT_EQ_INT(h.invoke_id, 3);
+    ASSERT_EQ_INT(h.command_type, 5);
+    ASSERT_EQ_INT(out[38] << 24 | out[39] << 16 | out[40] << 8 | out[41], 0x00024BB4);
+    ASSERT_STATUS(mc_intellivue_wave_select_encode(0, two, 0, out, sizeof out, &len, NULL),
+                  MC_EINVAL);
+    ASSERT_STATUS(mc_intellivue_wave_select_encode(0, two, 2, out, 40, &len, NULL), MC_EINVAL);
+}
+
 TEST(assoc_request_blob)
 {
     uint8_t out[MC_INTELLIVUE_REQUEST_MAX];
@@ -967,4 +1001,28 @@ TEST(poll_result_hand_laid)
         mc_intellivue_poll_result_encode(&hdr, g.num, 4, 0, NULL, 0, out, sizeof out, &len, NULL),
         MC_OK);
     assert_bytes(out, len, msg, sizeof msg);
+}
+
+TEST(remote_error)
+{
+    /* ROER: invoke 9, error value 3 (no such action, say), no parameter. */
+    const uint8_t msg[] = {0xE1, 0x00, 0x00, 0x02, 0x00, 0x03, 0x00,
+                           0x06, 0x00, 0x09, 0x00, 0x03, 0x00, 0x00};
+    mc_intellivue_data h;
+    ASSERT_STATUS(mc_intellivue_data_parse(msg, sizeof msg, &h, NULL), MC_OK);
+    ASSERT_EQ_INT(h.ro_type, MC_INTELLIVUE_RO_ERROR);
+    ASSERT_EQ_INT(h.invoke_id, 9);
+    ASSERT_EQ_INT(h.command_type, 3);
+    ASSERT_EQ_INT(h.body_len, 0);
+    mc_intellivue_poll p;
+    ASSERT_STATUS(mc_intellivue_poll_parse(msg, sizeof msg, &p, NULL, NULL), MC_EFORMAT);
+    mc_intellivue_event_report r;
+    ASSERT_STATUS(mc_intellivue_event_report_parse(msg, sizeof msg, &r, NULL), MC_EFORMAT);
+    /* Every truncation and a wrong session id are refused. */
+    for (size_t k = 0; k < sizeof msg; k++)
+        ASSERT_STATUS(mc_intellivue_data_parse(msg, k, &h, NULL), MC_EFORMAT);
+    uint8_t bad[sizeof msg];
+    memcpy(bad, msg, sizeof msg);
+    bad[1] = 0x01;
+    ASSERT_STATUS(mc_intellivue_data_parse(bad, sizeof bad, &h, NULL), MC_EFORMAT);
 }
