@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "formats/intellivue.h"
+#include "tests/guard.h"
 #include "tests/harness.h"
 
 /* ---- helpers ---- */
@@ -1025,4 +1026,91 @@ TEST(remote_error)
     memcpy(bad, msg, sizeof msg);
     bad[1] = 0x01;
     ASSERT_STATUS(mc_intellivue_data_parse(bad, sizeof bad, &h, NULL), MC_EFORMAT);
+}
+
+/* Every prefix of each message, placed at the end of a page followed by a PROT_NONE page, goes
+ * through every parser (a read one byte too far crashes), and the frame decoder over the framed
+ * message too. */
+static void parse_guarded(const uint8_t *msg, size_t n)
+{
+    for (size_t k = 0; k <= n; k++) {
+        mc_guard g;
+        const uint8_t *p = (const uint8_t *)mc_guard_put(&g, msg, k);
+        ASSERT_TRUE(p != NULL);
+        int accepted;
+        mc_intellivue_data h;
+        mc_intellivue_event_report r;
+        mc_intellivue_poll_request q;
+        mc_intellivue_poll poll;
+        got_values gv = {0};
+        const mc_intellivue_poll_fns fns = {on_numeric, on_wave, &gv};
+        (void)mc_intellivue_classify(p, k);
+        const mc_status sts[] = {mc_intellivue_assoc_result_parse(p, k, &accepted, NULL),
+                                 mc_intellivue_data_parse(p, k, &h, NULL),
+                                 mc_intellivue_event_report_parse(p, k, &r, NULL),
+                                 mc_intellivue_poll_request_parse(p, k, &q, NULL)};
+        for (size_t i = 0; i < 4; i++)
+            ASSERT_TRUE(sts[i] == MC_OK || sts[i] == MC_EFORMAT);
+        /* A cut data message is refused by its length. */
+        if (k < n && n >= 2 && msg[0] == 0xE1)
+            ASSERT_STATUS(sts[1], MC_EFORMAT);
+        const mc_status st = mc_intellivue_poll_parse(p, k, &poll, &fns, NULL);
+        ASSERT_TRUE(st == MC_OK || st == MC_EFORMAT);
+        for (size_t i = 0; i < gv.n_wave && i < 4; i++) {
+            float out[64];
+            ASSERT_TRUE(gv.wave[i].n_samples <= 64);
+            ASSERT_STATUS(mc_intellivue_wave_physical(&gv.wave[i], NULL, out, 64), MC_OK);
+        }
+        mc_guard_free(&g);
+    }
+    static uint8_t f[MC_INTELLIVUE_FRAME_ENCODED_MAX(4096)];
+    size_t flen;
+    ASSERT_STATUS(mc_intellivue_frame_encode(msg, n, f, sizeof f, &flen, NULL), MC_OK);
+    for (size_t k = 0; k <= flen; k++) {
+        mc_guard g;
+        const uint8_t *p = (const uint8_t *)mc_guard_put(&g, f, k);
+        static mc_intellivue_decoder dec;
+        mc_intellivue_decoder_reset(&dec);
+        ASSERT_STATUS(mc_intellivue_decoder_push(&dec, p, k, NULL, NULL), MC_OK);
+        ASSERT_EQ_INT(dec.stats.frames_good, k == flen ? 1 : 0);
+        mc_guard_free(&g);
+    }
+}
+
+TEST(guard_page_boundaries)
+{
+    static uint8_t msg[4096];
+    size_t len;
+    mc_intellivue_numeric in[8];
+    const size_t n = five_numerics(in);
+    ASSERT_STATUS(mc_intellivue_poll_result_encode(&ext_header, in, n, 1, NULL, 0, msg, sizeof msg,
+                                                   &len, NULL),
+                  MC_OK);
+    parse_guarded(msg, len);
+    uint8_t samples[32] = {0x08, 0x00, 0x0F, 0xFF};
+    const mc_intellivue_wave w = {.physio_id = MC_INTELLIVUE_PLETH,
+                                  .data = samples,
+                                  .n_samples = 16,
+                                  .has_spec = 1,
+                                  .significant_bits = 12,
+                                  .has_scale = 1,
+                                  .scale = {0, 100, 0, 4095},
+                                  .has_period = 1,
+                                  .period_ticks = 1000};
+    ASSERT_STATUS(mc_intellivue_poll_result_encode(&ext_header, NULL, 0, 0, &w, 1, msg, sizeof msg,
+                                                   &len, NULL),
+                  MC_OK);
+    parse_guarded(msg, len);
+    const mc_intellivue_event_report rep = {.invoke_id = 5,
+                                            .obj_class = 33,
+                                            .event_type = MC_INTELLIVUE_EVENT_MDS_CREATE,
+                                            .has_time_rel = 1,
+                                            .has_time_abs = 1};
+    ASSERT_STATUS(mc_intellivue_event_report_encode(&rep, msg, sizeof msg, &len, NULL), MC_OK);
+    parse_guarded(msg, len);
+    const mc_intellivue_poll_request req = {1, 1, 1, MC_INTELLIVUE_OBJ_WAVE, 0, 240000};
+    ASSERT_STATUS(mc_intellivue_poll_request_encode(&req, msg, sizeof msg, &len, NULL), MC_OK);
+    parse_guarded(msg, len);
+    ASSERT_STATUS(mc_intellivue_assoc_result_encode(1, msg, sizeof msg, &len, NULL), MC_OK);
+    parse_guarded(msg, len);
 }
