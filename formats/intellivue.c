@@ -76,8 +76,9 @@ mc_status mc_intellivue_decoder_push(mc_intellivue_decoder *dec, const uint8_t *
     for (size_t i = 0; i < n; i++) {
         const uint8_t c = bytes[i];
         if (c == BOF) {
-            /* A BOF always starts a frame: one still open was cut short. */
-            if (dec->state == ST_INSIDE || dec->state == ST_ESCAPED || dec->state == ST_DISCARD)
+            /* A BOF always starts a frame: one still open was cut short (an oversize frame
+             * being discarded is already counted). */
+            if (dec->state == ST_INSIDE || dec->state == ST_ESCAPED)
                 dec->stats.aborted++;
             dec->state = ST_INSIDE;
             dec->len = 0;

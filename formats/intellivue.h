@@ -220,8 +220,8 @@ typedef struct mc_intellivue_event_report {
 } mc_intellivue_event_report;
 
 /** Parse an MDS Create Event Report. Thread: any. Pure.
- *  @return MC_OK, MC_EFORMAT (not a confirmed event report of type 0x0D06, truncated, an
- *          attribute running past its list) */
+ *  @return MC_OK, MC_EFORMAT (not an event report (confirmed or not) of type 0x0D06,
+ *          truncated, an attribute running past its list) */
 MC_NODISCARD mc_status mc_intellivue_event_report_parse(const uint8_t *msg, size_t n,
                                                         mc_intellivue_event_report *out,
                                                         mc_diag *d);

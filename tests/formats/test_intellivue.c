@@ -280,7 +280,16 @@ TEST(stream_oversize_then_good)
     got.n = 0;
     ASSERT_STATUS(mc_intellivue_decoder_push(&dec, s, n, keep, &got), MC_OK);
     ASSERT_EQ_INT(dec.stats.oversize, 1);
+    ASSERT_EQ_INT(dec.stats.aborted, 0);
     ASSERT_EQ_INT(dec.stats.frames_good, 1);
+    /* An oversize frame ended by a BOF instead: counted once, as oversize. */
+    mc_intellivue_decoder_reset(&dec);
+    got.n = 0;
+    s[MC_INTELLIVUE_DATA_MAX + 11] = 0x42; /* the EOF above */
+    ASSERT_STATUS(mc_intellivue_decoder_push(&dec, s, n, keep, &got), MC_OK);
+    ASSERT_EQ_INT(dec.stats.oversize, 1);
+    ASSERT_EQ_INT(dec.stats.aborted, 0);
+    ASSERT_EQ_INT(got.n, 1);
     ASSERT_EQ_INT(got.n, 1);
     ASSERT_EQ_INT(got.len[0], 4);
 }
