@@ -147,6 +147,11 @@ void mc_device_sink_event(mc_device_sink *sink, size_t stream, const char *kind,
     add_event(sink->dev, stream, kind, text, value);
 }
 
+mc_status mc_device_sink_reply(mc_device_sink *sink, const void *bytes, size_t n)
+{
+    return mc_transport_write(sink->dev->t, bytes, n);
+}
+
 static int differs(const char *now, const char *seen)
 {
     return now && now[0] && strcmp(now, seen) != 0;

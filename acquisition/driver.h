@@ -49,6 +49,9 @@ void mc_device_sink_skip(mc_device_sink *s, size_t stream, uint32_t n);
  *  stamped with the arrival time of the bytes. */
 void mc_device_sink_event(mc_device_sink *s, size_t stream, const char *kind, const char *text,
                           double value);
+/** Send bytes to the device in answer to what was just decoded (a reply the protocol requires,
+ *  e.g. the IntelliVue MDS Create Event Result). @return as mc_transport_write */
+mc_status mc_device_sink_reply(mc_device_sink *s, const void *bytes, size_t n);
 /** What the device says it is (NULL or "" for what it does not say). Before the session file is
  *  created this fills the streams' device_model / device_serial / firmware; a later change (a
  *  device swapped under the cable) is written as a status event. */

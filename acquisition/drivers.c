@@ -6,8 +6,9 @@
 #include <string.h>
 
 static const mc_driver *const drivers[] = {
-    &mc_driver_masimo, &mc_driver_nonin, &mc_driver_contec, &mc_driver_ge_s5, &mc_driver_sensmart,
-    &mc_driver_invos,  &mc_driver_tosca, &mc_driver_text,   &mc_driver_pcm,
+    &mc_driver_masimo,     &mc_driver_nonin,    &mc_driver_contec, &mc_driver_ge_s5,
+    &mc_driver_intellivue, &mc_driver_sensmart, &mc_driver_invos,  &mc_driver_tosca,
+    &mc_driver_text,       &mc_driver_pcm,
 };
 
 const mc_driver *const *mc_drivers(size_t *n)

@@ -12,6 +12,7 @@ extern const mc_driver mc_driver_pcm;
 extern const mc_driver mc_driver_nonin;
 extern const mc_driver mc_driver_contec;
 extern const mc_driver mc_driver_ge_s5;
+extern const mc_driver mc_driver_intellivue;
 extern const mc_driver mc_driver_text;
 extern const mc_driver mc_driver_sensmart;
 extern const mc_driver mc_driver_invos;

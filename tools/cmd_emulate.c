@@ -34,8 +34,9 @@ static const char help[] =
     "Speaks a device's protocol for tests and demos. Devices: masimo (Radical-7 / Rad-8 /\n"
     "Root serial ASCII 1: one line a second, DEVICES.md section 1); nonin (formats 2, 7, 8),\n"
     "contec (CMS50 legacy or v4.6: waits for the start command) and ge-s5 (S/5 computer\n"
-    "interface: waits for the transmission requests), their pleth from the simulator's PPG\n"
-    "model; sensmart, invos, tosca and text (a device file's lines) with --replay FILE.\n\n"
+    "interface: waits for the transmission requests) and intellivue (MIB/RS-232 data export:\n"
+    "association, then answers the polls), their pleth from the simulator's PPG model;\n"
+    "sensmart, invos, tosca and text (a device file's lines) with --replay FILE.\n\n"
     "  --pty                 a pseudo-terminal set raw 9600 8N1 (default); its path (the\n"
     "                        port to read) is the first line on standard output\n"
     "  --tcp PORT            listen on 127.0.0.1:PORT (0: a free port), stream to one client\n"
@@ -49,7 +50,8 @@ static const char help[] =
     "                        0), alarm (hex bits, 0), sn (serial, 0000000001); repeatable.\n"
     "                        hr, pi and pvi are the keys and defaults of the sim ppg model\n"
     "                        nonin, contec, ge-s5: hr, spo2, pi (ge-s5: IR amplitude),\n"
-    "                        format=2|7|8 (nonin), protocol=legacy|v46 (contec)\n"
+    "                        format=2|7|8 (nonin), protocol=legacy|v46 (contec), sto2,\n"
+    "                        tcpco2 (intellivue: sent only when set)\n"
     "  --replay FILE         send the lines of a text capture instead, paced by their\n"
     "                        date-times (1 line/s where a line has none), at --speed X;\n"
     "                        ge-s5: a raw capture (.raw), paced by its record times\n"
@@ -814,8 +816,8 @@ int mc_cmd_emulate(int argc, char **argv)
     const int binary = mc_emu_dev_known(argv[optind]);
     if (strcmp(argv[optind], "masimo") != 0 && !line_device && !binary) {
         mc_cli_error(cmd,
-                     "unknown device '%s' (expected masimo, nonin, contec, ge-s5, sensmart, "
-                     "invos, tosca or text)",
+                     "unknown device '%s' (expected masimo, nonin, contec, ge-s5, intellivue, "
+                     "sensmart, invos, tosca or text)",
                      argv[optind]);
         return MC_EXIT_USER;
     }

@@ -11,11 +11,12 @@
 #include "acquisition/sim.h"
 #include "formats/contec.h"
 #include "formats/ge_s5.h"
+#include "formats/intellivue.h"
 #include "formats/nonin.h"
 #include "tools/cli.h"
 
-enum { DEV_NONIN, DEV_CONTEC, DEV_GE };
-enum { MAX_FRAMES = 64, GE_PLETH = 8 };
+enum { DEV_NONIN, DEV_CONTEC, DEV_GE, DEV_IV };
+enum { MAX_FRAMES = 64, GE_PLETH = 8, IV_WAVE_MAX = 512, IV_OUT_MAX = 32768 };
 
 struct mc_emu_dev {
     int kind;
@@ -37,6 +38,14 @@ struct mc_emu_dev {
     /* ge-s5 replay: the capture and how much of it was sent */
     uint8_t *capture;
     size_t capture_n, replay_pos;
+    /* intellivue: the monitor answers requests; samples wait for the next wave poll */
+    mc_intellivue_decoder *ivdec;
+    double sto2, tcpco2;
+    int64_t iv_generated; /* pleth samples generated so far */
+    uint16_t iv_wave[IV_WAVE_MAX];
+    size_t iv_n;
+    uint8_t *outq;
+    size_t outq_n;
     /* pending driver bytes (command recognisers) */
     uint8_t in[64];
     size_t in_n;
@@ -45,7 +54,7 @@ struct mc_emu_dev {
 int mc_emu_dev_known(const char *device)
 {
     return strcmp(device, "nonin") == 0 || strcmp(device, "contec") == 0 ||
-           strcmp(device, "ge-s5") == 0;
+           strcmp(device, "ge-s5") == 0 || strcmp(device, "intellivue") == 0;
 }
 
 static int set_keys(const char *cmd, mc_emu_dev *d, const char *arg)
@@ -73,6 +82,10 @@ static int set_keys(const char *cmd, mc_emu_dev *d, const char *arg)
             ok = mc_cli_parse_double(v, &d->spo2) && d->spo2 >= 1 && d->spo2 <= 100;
         else if (strcmp(kv, "pi") == 0)
             ok = mc_cli_parse_double(v, &d->pi) && d->pi >= 0.05 && d->pi <= 20;
+        else if (strcmp(kv, "sto2") == 0 && d->kind == DEV_IV)
+            ok = mc_cli_parse_double(v, &d->sto2) && d->sto2 >= 1 && d->sto2 <= 100;
+        else if (strcmp(kv, "tcpco2") == 0 && d->kind == DEV_IV)
+            ok = mc_cli_parse_double(v, &d->tcpco2) && d->tcpco2 >= 1 && d->tcpco2 <= 200;
         else if (strcmp(kv, "format") == 0 && d->kind == DEV_NONIN)
             ok = mc_cli_parse_double(v, &x) && (x == 2 || x == 7 || x == 8) &&
                  (d->format = (int)x) > 0;
@@ -83,6 +96,7 @@ static int set_keys(const char *cmd, mc_emu_dev *d, const char *arg)
             mc_cli_error(cmd, "--set: unknown key '%s' (expected hr, spo2, pi%s)", kv,
                          d->kind == DEV_NONIN    ? ", format"
                          : d->kind == DEV_CONTEC ? ", protocol"
+                         : d->kind == DEV_IV     ? ", sto2, tcpco2"
                                                  : "");
             return 0;
         }
@@ -184,7 +198,9 @@ int mc_emu_dev_create(const char *cmd, const char *device, const char *const *se
         return MC_EXIT_INTERNAL;
     d->kind = strcmp(device, "nonin") == 0    ? DEV_NONIN
               : strcmp(device, "contec") == 0 ? DEV_CONTEC
-                                              : DEV_GE;
+              : strcmp(device, "ge-s5") == 0  ? DEV_GE
+                                              : DEV_IV;
+    d->sto2 = d->tcpco2 = NAN;
     d->hr = 75;
     d->spo2 = 97;
     d->pi = 2;
@@ -212,10 +228,21 @@ int mc_emu_dev_create(const char *cmd, const char *device, const char *const *se
         d->per_chunk = 6;
         d->range = 127;
         d->streaming = d->mode == MC_CONTEC_LEGACY;
-    } else {
+    } else if (d->kind == DEV_GE) {
         d->rate = 100;
         d->per_chunk = 25;
         d->range = 100;
+    } else {
+        d->rate = 125;    /* Pleth on IntelliVue (DEVICES.md: read TIME_PD_SAMP) */
+        d->per_chunk = 0; /* samples go by time, to the next wave poll */
+        d->range = 4095;  /* 12 significant bits, scaled 0..4095 = 0..100 */
+        d->streaming = 1;
+        d->ivdec = malloc(sizeof *d->ivdec);
+        d->outq = malloc(IV_OUT_MAX);
+        if (!d->ivdec || !d->outq)
+            ok = 0;
+        else
+            mc_intellivue_decoder_reset(d->ivdec);
     }
     if (ok && replay)
         ok = load_replay(cmd, d, replay);
@@ -238,7 +265,7 @@ int mc_emu_dev_create(const char *cmd, const char *device, const char *const *se
 
 double mc_emu_dev_period_s(const mc_emu_dev *d)
 {
-    if (d->capture)
+    if (d->capture || d->kind == DEV_IV)
         return 0.05;
     return d->per_chunk / d->rate;
 }
@@ -266,10 +293,123 @@ static mc_status on_request(void *ctx, const uint8_t *rec, size_t n)
     return MC_OK;
 }
 
+static void truth_wave(mc_emu_dev *d, double v, int lost);
+static void truth_num(mc_emu_dev *d, double spo2, double hr);
+
+/* Queue a message, framed, for the next chunk. */
+static void iv_send(mc_emu_dev *d, const uint8_t *msg, size_t n)
+{
+    size_t len;
+    if (mc_intellivue_frame_encode(msg, n, d->outq + d->outq_n, IV_OUT_MAX - d->outq_n, &len,
+                                   NULL) == MC_OK)
+        d->outq_n += len;
+}
+
+static void iv_numerics(mc_emu_dev *d, const mc_intellivue_poll *p, uint8_t *msg, size_t cap)
+{
+    const struct {
+        uint16_t id, unit;
+        double v;
+    } want[] = {
+        {MC_INTELLIVUE_SPO2, MC_INTELLIVUE_UNIT_PERCENT, round(d->spo2)},
+        {MC_INTELLIVUE_PULSE_RATE, MC_INTELLIVUE_UNIT_PER_MIN, round(d->hr)},
+        {MC_INTELLIVUE_PERF, MC_INTELLIVUE_UNIT_NONE, round(d->pi * 100) / 100},
+        {MC_INTELLIVUE_STO2, MC_INTELLIVUE_UNIT_PERCENT, d->sto2},
+        {MC_INTELLIVUE_TCPCO2, MC_INTELLIVUE_UNIT_MMHG, d->tcpco2},
+    };
+    mc_intellivue_numeric nums[5];
+    size_t n = 0;
+    for (size_t i = 0; i < 5; i++) {
+        if (!(want[i].v == want[i].v))
+            continue; /* the monitor has no such measurement */
+        memset(&nums[n], 0, sizeof nums[n]);
+        nums[n].obj_handle = (uint16_t)(i + 1);
+        nums[n].physio_id = want[i].id;
+        nums[n].unit_code = want[i].unit;
+        nums[n].raw = mc_intellivue_float_encode(want[i].v);
+        n++;
+    }
+    size_t len;
+    if (mc_intellivue_poll_result_encode(p, nums, n, 0, NULL, 0, msg, cap, &len, NULL) == MC_OK) {
+        iv_send(d, msg, len);
+        truth_num(d, round(d->spo2), round(d->hr));
+    }
+}
+
+static void iv_waves(mc_emu_dev *d, const mc_intellivue_poll *p, uint8_t *msg, size_t cap)
+{
+    if (d->iv_n == 0)
+        return;
+    uint8_t be[2 * IV_WAVE_MAX];
+    for (size_t k = 0; k < d->iv_n; k++) {
+        be[2 * k] = (uint8_t)(d->iv_wave[k] >> 8);
+        be[2 * k + 1] = (uint8_t)d->iv_wave[k];
+    }
+    const mc_intellivue_wave w = {.physio_id = MC_INTELLIVUE_PLETH,
+                                  .data = be,
+                                  .n_samples = d->iv_n,
+                                  .has_spec = 1,
+                                  .array_size = (uint16_t)d->iv_n,
+                                  .sample_size = 16,
+                                  .significant_bits = 12,
+                                  .has_scale = 1,
+                                  .scale = {0.0, 100.0, 0, 4095},
+                                  .has_period = 1,
+                                  .period_ticks = (uint32_t)(MC_INTELLIVUE_TICKS_PER_S / d->rate)};
+    size_t len;
+    if (mc_intellivue_poll_result_encode(p, NULL, 0, 0, &w, 1, msg, cap, &len, NULL) == MC_OK) {
+        iv_send(d, msg, len);
+        for (size_t k = 0; k < d->iv_n; k++)
+            truth_wave(d, d->iv_wave[k] * 100.0 / 4095.0, 0);
+        d->iv_n = 0;
+    }
+}
+
+/* A message from the driver: the association, the MDS create result, polls. */
+static mc_status iv_request(void *ctx, const uint8_t *msg, size_t n)
+{
+    mc_emu_dev *d = ctx;
+    static uint8_t out[2 * IV_WAVE_MAX + 1024];
+    size_t len;
+    mc_intellivue_kind kind = mc_intellivue_classify(msg, n);
+    if (kind == MC_INTELLIVUE_ASSOC_REQUEST) {
+        mc_intellivue_event_report er;
+        memset(&er, 0, sizeof er);
+        er.invoke_id = 1;
+        er.obj_class = MC_INTELLIVUE_OBJ_MDS;
+        er.event_type = MC_INTELLIVUE_EVENT_MDS_CREATE;
+        er.has_time_rel = 1;
+        if (mc_intellivue_assoc_result_encode(1, out, sizeof out, &len, NULL) == MC_OK)
+            iv_send(d, out, len);
+        if (mc_intellivue_event_report_encode(&er, out, sizeof out, &len, NULL) == MC_OK)
+            iv_send(d, out, len);
+        return MC_OK;
+    }
+    mc_intellivue_poll_request r;
+    if (kind != MC_INTELLIVUE_DATA || mc_intellivue_poll_request_parse(msg, n, &r, NULL) != MC_OK)
+        return MC_OK; /* the MDS create result, the wave selection: nothing to answer */
+    mc_intellivue_poll p;
+    memset(&p, 0, sizeof p);
+    p.invoke_id = r.invoke_id;
+    p.action_type = r.extended ? MC_INTELLIVUE_ACTION_POLL_EXT : MC_INTELLIVUE_ACTION_POLL;
+    p.poll_number = r.poll_number;
+    p.obj_code = r.obj_code;
+    if (r.obj_code == MC_INTELLIVUE_OBJ_NUMERIC)
+        iv_numerics(d, &p, out, sizeof out);
+    else if (r.obj_code == MC_INTELLIVUE_OBJ_WAVE)
+        iv_waves(d, &p, out, sizeof out);
+    return MC_OK;
+}
+
 void mc_emu_dev_input(mc_emu_dev *d, const uint8_t *bytes, size_t n, uint8_t *reply,
                       size_t *reply_n)
 {
     *reply_n = 0;
+    if (d->kind == DEV_IV) {
+        mc_status st = mc_intellivue_decoder_push(d->ivdec, bytes, n, iv_request, d);
+        (void)st; /* iv_request never stops it */
+        return;
+    }
     if (d->kind == DEV_GE) {
         mc_status st = mc_ge_s5_decoder_push(&d->dec, bytes, n, on_request, d);
         (void)st; /* on_request never stops it */
@@ -429,6 +569,27 @@ size_t mc_emu_dev_chunk(mc_emu_dev *d, double t_s, int64_t unix_s, int sensor_of
         d->replay_pos += n;
         return n;
     }
+    if (d->kind == DEV_IV) {
+        /* The samples of the pleth up to t_s wait for the next wave poll (the oldest go when
+         * nobody polls); the answers queued since the last chunk go out now. */
+        int64_t due = (int64_t)floor((t_s + mc_emu_dev_period_s(d)) * d->rate);
+        float all[8]; /* one frame of the ppg model (2 channels) */
+        for (; d->iv_generated < due; d->iv_generated++) {
+            mc_sim_read(d->sim, 1, all, NULL);
+            if (d->iv_n == IV_WAVE_MAX) {
+                memmove(d->iv_wave, d->iv_wave + 1, (IV_WAVE_MAX - 1) * sizeof d->iv_wave[0]);
+                d->iv_n--;
+            }
+            d->iv_wave[d->iv_n++] = (uint16_t)device_value(d, sensor_off ? NAN : all[0]);
+        }
+        (void)unix_s;
+        (void)bad_checksum;
+        size_t n = d->outq_n < cap ? d->outq_n : cap;
+        memcpy(out, d->outq, n);
+        memmove(d->outq, d->outq + n, d->outq_n - n);
+        d->outq_n -= n;
+        return n;
+    }
     float x[MAX_FRAMES];
     if (d->sim) {
         uint32_t nc = mc_sim_get_info(d->sim)->n_channels;
@@ -452,5 +613,7 @@ void mc_emu_dev_destroy(mc_emu_dev *d)
         fclose(d->truth);
     mc_sim_destroy(d->sim);
     free(d->capture);
+    free(d->ivdec);
+    free(d->outq);
     free(d);
 }

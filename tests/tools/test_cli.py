@@ -1591,7 +1591,8 @@ def test_record_binary_devices():
     the numerics equal --set; the drivers sent the requests the devices wait for."""
     devices = [("n2", "nonin", [], ""), ("n7", "nonin", ["format=7"], ",format=7"),
                ("n8", "nonin", ["format=8"], ",format=8"), ("cl", "contec", [], ""),
-               ("c46", "contec", ["protocol=v46"], ",protocol=v46"), ("ge", "ge-s5", [], ",interval=2")]
+               ("c46", "contec", ["protocol=v46"], ",protocol=v46"), ("ge", "ge-s5", [], ",interval=2"),
+               ("iv", "intellivue", ["sto2=71,tcpco2=45"], "")]
     procs, sources = [], []
     for name, dev, sets, keys in devices:
         args = [MCIRC, "emulate", dev, "--pty", "--duration", "12", "--set", "hr=72,spo2=95,pi=3",
@@ -1613,7 +1614,8 @@ def test_record_binary_devices():
         for name, dev, sets, keys in devices:
             wave, num = read_truth(path(f"{name}.truth"))
             summary = [l for l in o.splitlines() if l.startswith(f"device {name}:")]
-            bad = " 0 bad" if name == "n8" else " 1 bad"  # format 8 has no checksum
+            # Format 8 has no checksum; the IntelliVue emulator answers polls (no bad frame sent).
+            bad = " 0 bad" if name in ("n8", "iv") else " 1 bad"
             check(len(summary) == 1 and bad in summary[0], f"{name}: {summary} {o!r}")
             if name == "n8":
                 d = f["streams/n8"]["data"][:]
@@ -1627,7 +1629,7 @@ def test_record_binary_devices():
             got = d[~np.isnan(d)]
             check(len(got) > 0.8 * 8 * s.attrs["rate_hz"], f"{name}: {len(got)} frames")
             want = np.array(sent[:len(got)], dtype=np.float64)
-            tol = 0.006 if dev == "ge-s5" else 0
+            tol = {"ge-s5": 0.006, "intellivue": 0.006}.get(dev, 0)  # truth: 2 decimals
             check(len(want) == len(got) and np.abs(got - want).max() <= tol,
                   f"{name}: pleth differs from what was sent, first at "
                   f"{np.argmax(np.abs(got - want) > tol) if len(want) == len(got) else '?'}")
@@ -1647,6 +1649,9 @@ def test_record_binary_devices():
                 good = nd[~np.isnan(nd[:, 0])]
                 check(len(good) >= 2 and (good[:, 0] == 95).all() and (good[:, 1] == 72).all(),
                       f"{name} numerics {nd}")
+                if dev == "intellivue":  # perf, StO2, tcpCO2 as sent; no tcpO2 on this monitor
+                    check((good[:, 2:5] == [3, 71, 45]).all() and np.isnan(good[:, 5]).all(),
+                          f"iv numerics {good}")
             elif dev != "contec":
                 raise AssertionError(f"{name}: no numerics stream")
             else:
