@@ -18,6 +18,7 @@
 #include "formats/contec.h"
 #include "formats/device_file.h"
 #include "formats/ge_s5.h"
+#include "formats/intellivue.h"
 #include "formats/masimo.h"
 #include "formats/nonin.h"
 #include "formats/pcm.h"
@@ -90,6 +91,23 @@ static mc_status ge_record(void *ctx, const uint8_t *rec, size_t n)
     return MC_OK;
 }
 
+static mc_status iv_wave(void *ctx, const mc_intellivue_wave *w)
+{
+    (void)ctx;
+    frames += w->n_samples;
+    return MC_OK;
+}
+
+static mc_status iv_message(void *ctx, const uint8_t *msg, size_t n)
+{
+    (void)ctx;
+    mc_intellivue_poll p;
+    const mc_intellivue_poll_fns fns = {NULL, iv_wave, NULL};
+    if (mc_intellivue_poll_parse(msg, n, &p, &fns, NULL) != MC_OK)
+        exit(1);
+    return MC_OK;
+}
+
 static const mc_device_file *devfile;
 
 static mc_status text_line(void *ctx, const char *line, size_t n, int64_t line_no)
@@ -109,7 +127,7 @@ static void pcm_frame(void *ctx, const double *v)
     frames++;
 }
 
-typedef enum { D_MASIMO, D_NONIN2, D_NONIN7, D_CONTEC, D_CONTEC46, D_GE, D_TEXT, D_PCM } kind;
+typedef enum { D_MASIMO, D_NONIN2, D_NONIN7, D_CONTEC, D_CONTEC46, D_GE, D_IV, D_TEXT, D_PCM } kind;
 
 /* Decodes the whole buffer in PIECE-byte pushes; returns frames found. */
 static uint64_t decode(kind k, const buf *in)
@@ -119,6 +137,7 @@ static uint64_t decode(kind k, const buf *in)
     static mc_contec_decoder cd;
     static mc_ge_s5_decoder gd;
     static mc_pcm_decoder pd;
+    static mc_intellivue_decoder iv;
     static const mc_nonin_callbacks ncb = {nonin_frame, NULL};
     frames = 0;
     mc_masimo_splitter_reset(&sp);
@@ -127,6 +146,7 @@ static uint64_t decode(kind k, const buf *in)
         mc_pcm_decoder_init(&pd, MC_PCM_S16LE, 2) != MC_OK)
         exit(1);
     mc_ge_s5_decoder_reset(&gd);
+    mc_intellivue_decoder_reset(&iv);
     for (size_t off = 0; off < in->n; off += PIECE) {
         size_t n = in->n - off < PIECE ? in->n - off : PIECE;
         const uint8_t *p = in->b + off;
@@ -148,6 +168,9 @@ static uint64_t decode(kind k, const buf *in)
             break;
         case D_GE:
             st = mc_ge_s5_decoder_push(&gd, p, n, ge_record, NULL);
+            break;
+        case D_IV:
+            st = mc_intellivue_decoder_push(&iv, p, n, iv_message, NULL);
             break;
         case D_PCM:
             mc_pcm_decoder_push(&pd, p, n, pcm_frame, NULL);
@@ -227,6 +250,31 @@ static void make(kind k, double mb, buf *out, uint64_t *expect)
                 exit(1);
             put(out, fr, len);
             *expect += 25;
+        } else if (k == D_IV) {
+            uint8_t be[64], msg[512], fr[1100];
+            for (int j = 0; j < 32; j++) {
+                uint16_t v = (uint16_t)(2048 + 1500 * sin(2 * M_PI * 1.2 *
+                                                          (double)(i * 32 + (uint64_t)j) / 125));
+                be[2 * j] = (uint8_t)(v >> 8);
+                be[2 * j + 1] = (uint8_t)v;
+            }
+            const mc_intellivue_wave w = {.physio_id = MC_INTELLIVUE_PLETH,
+                                          .data = be,
+                                          .n_samples = 32,
+                                          .has_scale = 1,
+                                          .scale = {0.0, 100.0, 0, 4095}};
+            mc_intellivue_poll poll;
+            memset(&poll, 0, sizeof poll);
+            poll.invoke_id = (uint16_t)i;
+            poll.action_type = MC_INTELLIVUE_ACTION_POLL;
+            poll.obj_code = MC_INTELLIVUE_OBJ_WAVE;
+            size_t n, len;
+            if (mc_intellivue_poll_result_encode(&poll, NULL, 0, 0, &w, 1, msg, sizeof msg, &n,
+                                                 NULL) != MC_OK ||
+                mc_intellivue_frame_encode(msg, n, fr, sizeof fr, &len, NULL) != MC_OK)
+                exit(1);
+            put(out, fr, len);
+            *expect += 32;
         } else if (k == D_TEXT) {
             char line[400];
             int n = snprintf(line, sizeof line,
@@ -254,10 +302,15 @@ int main(int argc, char **argv)
     if (mc_device_file_open_builtin("sensmart", &f, NULL) != MC_OK)
         return 1;
     devfile = f;
-    static const char *const names[] = {
-        "masimo (ASCII 1 lines)", "nonin format 2", "nonin format 7",
-        "contec legacy",          "contec v4.6",    "ge-s5 (PLETH records)",
-        "sensmart (device file)", "pcm s16le x2"};
+    static const char *const names[] = {"masimo (ASCII 1 lines)",
+                                        "nonin format 2",
+                                        "nonin format 7",
+                                        "contec legacy",
+                                        "contec v4.6",
+                                        "ge-s5 (PLETH records)",
+                                        "intellivue (Pleth)",
+                                        "sensmart (device file)",
+                                        "pcm s16le x2"};
     printf("bench_decoders: %.0f MB per decoder in %d-byte pushes, one core (thread CPU time)\n",
            mb, PIECE);
     printf("%-24s %10s %12s %10s %14s\n", "decoder", "MB/s", "frames/s", "x memory",
