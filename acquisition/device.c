@@ -14,9 +14,10 @@
 #include "acquisition/transport.h"
 
 enum {
-    DEV_READ_BYTES = 1024, /* per transport read: bounds the frames one read can bring */
-    DEV_MAX_EVENTS = 64,   /* events kept per read; more are dropped and counted */
-    DEV_MIN_FRAMES = 256,  /* staged frames per stream per read, at least */
+    DEV_READ_BYTES = 1024,    /* per transport read: bounds the frames one read can bring */
+    DEV_DATAGRAM_MAX = 65536, /* udp: one datagram per read, whole */
+    DEV_MAX_EVENTS = 64,      /* events kept per read; more are dropped and counted */
+    DEV_MIN_FRAMES = 256,     /* staged frames per stream per read, at least */
 };
 
 typedef struct dev_stream {
@@ -71,7 +72,8 @@ typedef struct device {
 
     atomic_int stop;
     _Atomic uint64_t frames, bad_frames, skipped_bytes, flood_dropped, dropped_events;
-    uint8_t buf[DEV_READ_BYTES];
+    uint8_t *buf;      /* [DEV_DATAGRAM_MAX] */
+    size_t read_bytes; /* DEV_READ_BYTES, or a whole datagram */
 } device;
 
 /* ---- the sink ----------------------------------------------------------------------------- */
@@ -230,7 +232,7 @@ static mc_status read_once(device *v, int timeout_ms)
 {
     size_t n = 0;
     mc_transport_event ev;
-    mc_status st = mc_transport_read(v->t, v->buf, sizeof v->buf, timeout_ms, &n, &ev);
+    mc_status st = mc_transport_read(v->t, v->buf, v->read_bytes, timeout_ms, &n, &ev);
     v->now_ns = mc_clock_now_ns();
     if (st != MC_OK && st != MC_ETIMEDOUT)
         return st;
@@ -367,6 +369,7 @@ static void dev_destroy(void *self)
         free(v->streams[i].times);
     }
     free(v->streams);
+    free(v->buf);
     free(v);
 }
 
@@ -425,6 +428,8 @@ static mc_status make_stream(device *v, size_t i, const mc_source_spec *spec)
     else
         snprintf(s->name, sizeof s->name, "%s", spec->name);
     double per_read = s->ds->rate_hz * 4; /* a read covers far less than 4 s of data */
+    if (v->tcfg.kind == MC_TRANSPORT_UDP && per_read < 4096)
+        per_read = 4096; /* a whole datagram (an IntelliVue poll result of several waves) */
     s->max_frames = per_read > DEV_MIN_FRAMES ? (uint32_t)ceil(per_read) : DEV_MIN_FRAMES;
     s->stage = calloc((size_t)s->max_frames * s->ds->n_channels, sizeof *s->stage);
     s->index = calloc(s->max_frames, sizeof *s->index);
@@ -509,6 +514,10 @@ mc_status mc_source_device_create(const mc_source_spec *spec, int64_t mono0_ns, 
     }
     for (size_t i = 0; st == MC_OK && i < v->n_streams; i++)
         st = make_stream(v, i, spec);
+    v->read_bytes = v->tcfg.kind == MC_TRANSPORT_UDP ? DEV_DATAGRAM_MAX : DEV_READ_BYTES;
+    v->buf = st == MC_OK ? malloc(DEV_DATAGRAM_MAX) : NULL;
+    if (st == MC_OK && !v->buf)
+        st = MC_ENOMEM;
     if (st == MC_OK)
         st = mc_transport_open(&v->tcfg, &v->t);
     if (st != MC_OK) {

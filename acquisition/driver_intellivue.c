@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* acquisition/driver_intellivue.c: Philips IntelliVue MX/MP data export over the MIB/RS-232 port
- * (115200 8N1; DEVICES.md section 2, as VSCaptureMP implements it), decoded by
- * formats/intellivue.h. The driver runs the session: Association Request at each connection
- * (again every 5 s until the monitor answers), the reply to the MDS Create Event Report, the
- * Pleth wave selection, then a numerics poll every `interval` seconds and a wave poll every
- * 0.25 s. NAME is the Pleth wave (in the scale the monitor gives; at the sample period it gives,
- * `pleth_rate` nominally); NAME_numerics holds SpO2, pulse rate, Perf (Philips' relative
- * perfusion index, not Masimo's PI), StO2, tcpCO2 and tcpO2 (kPa converted to mm[Hg]), NaN for
- * those the monitor does not have.
- * Not done: the LAN export (UDP 24105 needs a UDP client transport; the messages are the same).
+/* acquisition/driver_intellivue.c: Philips IntelliVue MX/MP data export (DEVICES.md section 2, as
+ * VSCaptureMP implements it), decoded by formats/intellivue.h: over the MIB/RS-232 port (115200
+ * 8N1, framed messages) or the LAN (udp://MONITOR:24105,peer=1: one message per datagram). The
+ * driver runs the session: Association Request at each connection (again every 5 s until the
+ * monitor answers), the reply to the MDS Create Event Report, the Pleth wave selection, then a
+ * numerics poll every `interval` seconds and a wave poll every 0.25 s. NAME is the Pleth wave (in
+ * the scale the monitor gives; at the sample period it gives, `pleth_rate` nominally);
+ * NAME_numerics holds SpO2, pulse rate, Perf (Philips' relative perfusion index, not Masimo's PI),
+ * StO2, tcpCO2 and tcpO2 (kPa converted to mm[Hg]), NaN for those the monitor does not have.
  * Checked against the emulator built from the same layouts only: no monitor was available. */
 #include <math.h>
 #include <stdio.h>
@@ -35,6 +34,7 @@ typedef struct iv {
     mc_driver_stream streams[2];
     double interval_s;
     int state;
+    int datagrams; /* LAN: one unframed message per datagram */
     int64_t next_assoc_ns, next_num_ns, next_wave_ns;
     uint16_t invoke;
     float num[N_NUM];
@@ -62,6 +62,14 @@ static mc_status iv_create(const mc_source_spec *spec, mc_diag *d, void **self)
         return MC_ENOMEM;
     mc_intellivue_decoder_reset(&v->dec);
     v->interval_s = interval;
+    v->datagrams = strncmp(spec->address, "udp://", 6) == 0;
+    if (v->datagrams && !mc_source_spec_get(spec, "peer")) {
+        free(v);
+        return mc_diag_set(d, MC_EINVAL, -1, -1,
+                           "--source %s: an IntelliVue on the LAN is udp://MONITOR:24105,peer=1 "
+                           "(the driver speaks first)",
+                           spec->name);
+    }
     v->streams[0] = (mc_driver_stream){"", MC_MODALITY_PPG, 1, pleth_channels, rate};
     v->streams[1] =
         (mc_driver_stream){"numerics", MC_MODALITY_OTHER, N_NUM, num_channels, 1.0 / interval};
@@ -84,8 +92,14 @@ static const mc_driver_stream *iv_get_stream(const void *self, size_t i)
 static mc_status send_msg(iv *v, mc_transport *t, const uint8_t *msg, size_t n)
 {
     uint8_t framed[MC_INTELLIVUE_FRAME_ENCODED_MAX(MC_INTELLIVUE_REQUEST_MAX)];
-    size_t len;
-    mc_status st = mc_intellivue_frame_encode(msg, n, framed, sizeof framed, &len, NULL);
+    size_t len = n;
+    mc_status st = MC_OK;
+    if (v->datagrams) {
+        len = n < sizeof framed ? n : sizeof framed;
+        memcpy(framed, msg, len);
+    }
+    else
+        st = mc_intellivue_frame_encode(msg, n, framed, sizeof framed, &len, NULL);
     if (st != MC_OK)
         return st;
     return t ? mc_transport_write(t, framed, len) : mc_device_sink_reply(v->sink, framed, len);
@@ -254,7 +268,8 @@ static void iv_push(void *self, const uint8_t *bytes, size_t n, mc_device_sink *
 {
     iv *v = self;
     v->sink = sink;
-    mc_status st = mc_intellivue_decoder_push(&v->dec, bytes, n, on_frame, v);
+    mc_status st = v->datagrams ? on_frame(v, bytes, n)
+                                : mc_intellivue_decoder_push(&v->dec, bytes, n, on_frame, v);
     (void)st; /* on_frame never stops the push */
     v->sink = NULL;
 }
@@ -277,8 +292,7 @@ static void iv_destroy(void *self)
 
 const mc_driver mc_driver_intellivue = {
     .name = "intellivue",
-    .summary = "Philips IntelliVue MX/MP data export, MIB/RS-232 (Pleth, SpO2, PR, Perf, StO2, "
-               "tcpCO2, tcpO2)",
+    .summary = "Philips IntelliVue MX/MP data export, MIB/RS-232 or LAN (udp://HOST:24105,peer=1)",
     .defaults = "baud=115200,framing=8N1",
     .keys = "interval=1       seconds between numerics polls\n"
             "pleth_rate=125   the Pleth wave's nominal rate, Hz\n",

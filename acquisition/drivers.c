@@ -27,7 +27,7 @@ const mc_driver *mc_driver_find(const char *name)
 
 /* Keys read by the transport (acquisition/transport.h) and the device source (device.h). */
 static const char *const common_keys[] = {"baud",    "bits",          "parity", "stop", "rtscts",
-                                          "framing", "identity_wait", "site",   NULL};
+                                          "framing", "identity_wait", "site",   "peer", NULL};
 
 static int listed(const char *key, const char *const *list)
 {

@@ -258,6 +258,15 @@ mc_status mc_transport_config_parse(const char *address, const mc_kv *params, si
     for (size_t i = 0; i < n; i++) {
         const char *k = params[i].key ? params[i].key : "";
         const char *v = params[i].value ? params[i].value : "";
+        if (strcmp(k, "peer") == 0) {
+            unsigned long x;
+            if (c.kind != MC_TRANSPORT_UDP || !parse_uint(v, 0, 1, &x))
+                return mc_diag_set(d, MC_EFORMAT, -1, -1,
+                                   "peer=%.32s: expected 0 or 1, with a udp://HOST:PORT address",
+                                   v);
+            c.udp_peer = (uint8_t)x;
+            continue;
+        }
         if (!is_serial_key(k))
             continue; /* the driver's option */
         if (c.kind != MC_TRANSPORT_SERIAL)
@@ -452,7 +461,7 @@ static mc_status bind_udp(mc_transport *t)
     memset(&hints, 0, sizeof hints);
     hints.ai_family = t->cfg.host[0] ? AF_UNSPEC : AF_INET;
     hints.ai_socktype = SOCK_DGRAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    hints.ai_flags = (t->cfg.udp_peer ? 0 : AI_PASSIVE) | AI_NUMERICSERV;
     char port[8];
     snprintf(port, sizeof port, "%u", (unsigned)t->cfg.port);
     if (getaddrinfo(t->cfg.host[0] ? t->cfg.host : NULL, port, &hints, &ai) != 0)
@@ -461,9 +470,18 @@ static mc_status bind_udp(mc_transport *t)
         int fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
         if (fd < 0)
             continue;
-        if (!set_nonblock_cloexec(fd) || bind(fd, a->ai_addr, a->ai_addrlen) != 0) {
+        /* A peer: connect() picks a free local port and keeps the device's address, so that
+         * the first datagram can go out before any came in. */
+        int ok = set_nonblock_cloexec(fd) &&
+                 (t->cfg.udp_peer ? connect(fd, a->ai_addr, a->ai_addrlen)
+                                  : bind(fd, a->ai_addr, a->ai_addrlen)) == 0;
+        if (!ok) {
             close(fd);
             continue;
+        }
+        if (t->cfg.udp_peer && a->ai_addrlen <= sizeof t->peer) {
+            memcpy(&t->peer, a->ai_addr, a->ai_addrlen);
+            t->peer_len = a->ai_addrlen;
         }
         t->fd = fd;
     }
@@ -722,7 +740,9 @@ mc_status mc_transport_write(mc_transport *t, const void *bytes, size_t n)
     if (t->cfg.kind == MC_TRANSPORT_UDP) {
         if (t->peer_len == 0)
             return MC_ESTATE;
-        ssize_t s = sendto(t->fd, bytes, n, 0, (const struct sockaddr *)&t->peer, t->peer_len);
+        ssize_t s = t->cfg.udp_peer ? send(t->fd, bytes, n, 0)
+                                    : sendto(t->fd, bytes, n, 0, (const struct sockaddr *)&t->peer,
+                                             t->peer_len);
         return s == (ssize_t)n ? MC_OK : MC_EIO;
     }
     const unsigned char *p = bytes;

@@ -51,6 +51,9 @@ typedef struct mc_transport_config {
     int read_timeout_ms;              /* the wait of mc_transport_read when it is given a
                                          negative timeout (100) */
     int fd;                           /* stdin: the descriptor read (0); it is never closed */
+    uint8_t udp_peer;                 /* udp: 1 = host:port is the device, reached from a free
+                                         local port (a client: the driver may send first, as to
+                                         an IntelliVue on UDP 24105); 0 = bind host:port (0) */
 } mc_transport_config;
 
 /** Defaults (see the fields): serial, 9600 8N1, no flow control, backoff 100 ms..5 s. Thread: any.
@@ -66,7 +69,8 @@ mc_transport_config mc_transport_config_default(void);
  *                 brackets: "tcp://[::1]:5000") or a path
  *  @param params  [n] key/values; this parser reads baud=, bits=, parity=none|even|odd, stop=1|2,
  *                 rtscts=0|1 and framing= (e.g. 8N1, 7E2; not together with bits/parity/stop),
- *                 which apply to serial addresses only; other keys are the driver's and ignored
+ *                 which apply to serial addresses only, and peer=0|1 (udp only: the address is
+ *                 the device's, see udp_peer); other keys are the driver's and ignored
  *  @param out     receives the configuration (untouched on failure)
  *  @param d       optional: one line naming the key or the address part and what was expected
  *  @return MC_OK; MC_EFORMAT (bad address or value); MC_EINVAL (NULL address or out) */

@@ -42,6 +42,8 @@ static const char help[] =
     "  --tcp PORT            listen on 127.0.0.1:PORT (0: a free port), stream to one client\n"
     "                        at a time; first line on standard output: tcp 127.0.0.1:N\n"
     "  --udp HOST:PORT       send each line as one datagram; first line: udp HOST:PORT\n"
+    "  --udp-listen PORT     intellivue: a monitor on the LAN at 127.0.0.1:PORT (0: a free\n"
+    "                        port), answering the sender; first line: udp-listen 127.0.0.1:N\n"
     "  --duration S          stop after S seconds of emulated time (default: until stopped,\n"
     "                        or the end of --replay)\n"
     "  --speed X             X lines per second of wall time instead of 1 (default 1)\n"
@@ -75,6 +77,7 @@ enum {
     OPT_PTY = MC_OPT_FIRST_FREE,
     OPT_TCP,
     OPT_UDP,
+    OPT_UDP_LISTEN,
     OPT_DURATION,
     OPT_SPEED,
     OPT_SET,
@@ -83,7 +86,7 @@ enum {
     OPT_TRUTH,
 };
 
-enum { OUT_PTY, OUT_TCP, OUT_UDP };
+enum { OUT_PTY, OUT_TCP, OUT_UDP, OUT_UDP_LISTEN };
 enum { F_GARBAGE, F_TRUNCATE, F_PAUSE, F_SENSOROFF, F_HANGUP, F_BADSUM };
 enum { MAX_FAULTS = 64, GARBAGE_BYTES = 64, MAX_SETS = 16 };
 
@@ -112,10 +115,12 @@ typedef struct truth {
 typedef struct emu {
     const char *cmd;
     int out;
-    int master, slave;       /* pty */
-    int listener, client;    /* tcp */
-    uint16_t port;           /* tcp: the port listened on */
-    int udp;                 /* udp */
+    int master, slave;            /* pty */
+    int listener, client;         /* tcp */
+    uint16_t port;                /* tcp: the port listened on */
+    int udp;                      /* udp, udp-listen */
+    struct sockaddr_storage from; /* udp-listen: the driver's address (its last datagram) */
+    socklen_t from_len;
     uint64_t lines, dropped; /* lines (or parts) sent; bytes dropped with no reader */
     uint64_t clients;        /* tcp clients accepted */
     mc_emu_dev *dev;         /* a binary device's generator, or NULL (lines) */
@@ -411,6 +416,9 @@ static void emit(emu *e, const void *bytes, size_t n)
             if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
                 close_fd(&e->client); /* gone: wait for the next */
         }
+    } else if (e->out == OUT_UDP_LISTEN) {
+        if (e->from_len > 0)
+            w = sendto(e->udp, bytes, n, 0, (const struct sockaddr *)&e->from, e->from_len);
     } else {
         w = send(e->udp, bytes, n, 0); /* ECONNREFUSED (nobody listening) counts as dropped */
     }
@@ -453,12 +461,20 @@ static void wait_until(emu *e, int64_t due_ns)
                 (struct pollfd){.fd = e->client >= 0 ? e->client : e->listener, .events = POLLIN};
         } else if (e->out == OUT_PTY && e->dev && e->master >= 0) {
             p[np++] = (struct pollfd){.fd = e->master, .events = POLLIN};
+        } else if (e->out == OUT_UDP_LISTEN) {
+            p[np++] = (struct pollfd){.fd = e->udp, .events = POLLIN};
         }
         const int r = poll(p, np, (int)ms);
         if (r <= 0)
             continue;
-        uint8_t in[256];
-        if (e->out == OUT_PTY) {
+        uint8_t in[2048];
+        if (e->out == OUT_UDP_LISTEN) {
+            e->from_len = sizeof e->from;
+            const ssize_t got =
+                recvfrom(e->udp, in, sizeof in, 0, (struct sockaddr *)&e->from, &e->from_len);
+            if (got > 0)
+                from_driver(e, in, (size_t)got);
+        } else if (e->out == OUT_PTY) {
             const ssize_t got = read(e->master, in, sizeof in);
             if (got > 0)
                 from_driver(e, in, (size_t)got);
@@ -554,6 +570,28 @@ static int open_tcp(emu *e, const char *port_arg, int announce)
     e->port = ntohs(a.sin_port);
     if (announce)
         printf("tcp 127.0.0.1:%u\n", (unsigned)e->port);
+    return MC_EXIT_OK;
+}
+
+/* A monitor on the LAN: listen on 127.0.0.1:PORT, answer the last sender. */
+static int open_udp_listen(emu *e, const char *port_arg)
+{
+    double port;
+    if (!mc_cli_parse_double(port_arg, &port) || port < 0 || port > 65535 || port != floor(port)) {
+        mc_cli_error(e->cmd, "--udp-listen %s: expected a port 0..65535 (0: a free port)",
+                     port_arg);
+        return MC_EXIT_USER;
+    }
+    e->udp = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof a;
+    if (e->udp < 0 || bind(e->udp, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(e->udp, (struct sockaddr *)&a, &alen) != 0) {
+        mc_cli_error(e->cmd, "--udp-listen %s: %s", port_arg, strerror(errno));
+        return MC_EXIT_USER;
+    }
+    printf("udp-listen 127.0.0.1:%u\n", (unsigned)ntohs(a.sin_port));
     return MC_EXIT_OK;
 }
 
@@ -682,10 +720,13 @@ static int run(emu *e, const run_opts *o)
             if (!mc_emu_dev_streaming(e->dev))
                 continue; /* waiting for the driver's request, as the device does */
             uint8_t bytes[8192];
-            const size_t n = mc_emu_dev_chunk(e->dev, t, start_unix + (int64_t)t, t < off_until,
-                                              badsum, bytes, sizeof bytes);
-            if (n > 0)
-                emit(e, bytes, truncate ? n / 2 : n);
+            size_t n;
+            do { /* a datagram per message on the LAN, else one chunk */
+                n = mc_emu_dev_chunk(e->dev, t, start_unix + (int64_t)t, t < off_until, badsum,
+                                     bytes, sizeof bytes);
+                if (n > 0)
+                    emit(e, bytes, truncate ? n / 2 : n);
+            } while (n > 0 && e->out == OUT_UDP_LISTEN);
             continue;
         }
         char line[MC_MASIMO_LINE_MAX + 8];
@@ -723,6 +764,7 @@ int mc_cmd_emulate(int argc, char **argv)
         {"pty", no_argument, NULL, OPT_PTY},
         {"tcp", required_argument, NULL, OPT_TCP},
         {"udp", required_argument, NULL, OPT_UDP},
+        {"udp-listen", required_argument, NULL, OPT_UDP_LISTEN},
         {"duration", required_argument, NULL, OPT_DURATION},
         {"speed", required_argument, NULL, OPT_SPEED},
         {"set", required_argument, NULL, OPT_SET},
@@ -735,7 +777,7 @@ int mc_cmd_emulate(int argc, char **argv)
     truth t = {.spo2 = 97, .hr = 75, .pi = 2.0, .pvi = 10, .sn = "0000000001"};
     fault faults[MAX_FAULTS];
     run_opts o = {.speed = 1, .t = &t, .faults = faults};
-    const char *tcp = NULL, *udp = NULL, *replay = NULL, *truth_path = NULL;
+    const char *tcp = NULL, *udp = NULL, *udp_listen = NULL, *replay = NULL, *truth_path = NULL;
     const char *sets[MAX_SETS];
     size_t n_sets = 0;
     int n_transports = 0;
@@ -756,6 +798,10 @@ int mc_cmd_emulate(int argc, char **argv)
             break;
         case OPT_UDP:
             udp = optarg;
+            n_transports++;
+            break;
+        case OPT_UDP_LISTEN:
+            udp_listen = optarg;
             n_transports++;
             break;
         case OPT_DURATION:
@@ -838,7 +884,7 @@ int mc_cmd_emulate(int argc, char **argv)
         return MC_EXIT_USER;
     }
     if (n_transports > 1) {
-        mc_cli_error(cmd, "give one of --pty, --tcp PORT, --udp HOST:PORT");
+        mc_cli_error(cmd, "give one of --pty, --tcp PORT, --udp HOST:PORT, --udp-listen PORT");
         return MC_EXIT_USER;
     }
     capture cap;
@@ -856,10 +902,18 @@ int mc_cmd_emulate(int argc, char **argv)
             goto fail_output;
         o.replay = &cap;
     }
-    e.out = tcp ? OUT_TCP : udp ? OUT_UDP : OUT_PTY;
-    rc = e.out == OUT_TCP   ? open_tcp(&e, tcp, 1)
-         : e.out == OUT_UDP ? open_udp(&e, udp)
-                            : open_pty(&e);
+    if (udp_listen && strcmp(argv[optind], "intellivue") != 0) {
+        mc_cli_error(cmd, "--udp-listen: for intellivue (a monitor on the LAN answers requests)");
+        rc = MC_EXIT_USER;
+        goto fail_output;
+    }
+    e.out = tcp ? OUT_TCP : udp ? OUT_UDP : udp_listen ? OUT_UDP_LISTEN : OUT_PTY;
+    rc = e.out == OUT_TCP          ? open_tcp(&e, tcp, 1)
+         : e.out == OUT_UDP        ? open_udp(&e, udp)
+         : e.out == OUT_UDP_LISTEN ? open_udp_listen(&e, udp_listen)
+                                   : open_pty(&e);
+    if (e.dev && e.out == OUT_UDP_LISTEN)
+        mc_emu_dev_set_datagrams(e.dev, 1);
     if (rc != MC_EXIT_OK)
         goto fail_output;
     fflush(stdout);

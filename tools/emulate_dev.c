@@ -44,8 +44,9 @@ struct mc_emu_dev {
     int64_t iv_generated; /* pleth samples generated so far */
     uint16_t iv_wave[IV_WAVE_MAX];
     size_t iv_n;
-    uint8_t *outq;
+    uint8_t *outq; /* framed bytes, or (datagrams) messages each after a 2-byte length */
     size_t outq_n;
+    int datagrams;
     /* pending driver bytes (command recognisers) */
     uint8_t in[64];
     size_t in_n;
@@ -299,6 +300,15 @@ static void truth_num(mc_emu_dev *d, double spo2, double hr);
 /* Queue a message, framed, for the next chunk. */
 static void iv_send(mc_emu_dev *d, const uint8_t *msg, size_t n)
 {
+    if (d->datagrams) {
+        if (n <= 0xFFFF && d->outq_n + 2 + n <= IV_OUT_MAX) {
+            d->outq[d->outq_n++] = (uint8_t)(n >> 8);
+            d->outq[d->outq_n++] = (uint8_t)n;
+            memcpy(d->outq + d->outq_n, msg, n);
+            d->outq_n += n;
+        }
+        return;
+    }
     size_t len;
     if (mc_intellivue_frame_encode(msg, n, d->outq + d->outq_n, IV_OUT_MAX - d->outq_n, &len,
                                    NULL) == MC_OK)
@@ -406,7 +416,8 @@ void mc_emu_dev_input(mc_emu_dev *d, const uint8_t *bytes, size_t n, uint8_t *re
 {
     *reply_n = 0;
     if (d->kind == DEV_IV) {
-        mc_status st = mc_intellivue_decoder_push(d->ivdec, bytes, n, iv_request, d);
+        mc_status st = d->datagrams ? iv_request(d, bytes, n) /* one message per datagram */
+                                    : mc_intellivue_decoder_push(d->ivdec, bytes, n, iv_request, d);
         (void)st; /* iv_request never stops it */
         return;
     }
@@ -584,10 +595,18 @@ size_t mc_emu_dev_chunk(mc_emu_dev *d, double t_s, int64_t unix_s, int sensor_of
         }
         (void)unix_s;
         (void)bad_checksum;
-        size_t n = d->outq_n < cap ? d->outq_n : cap;
-        memcpy(out, d->outq, n);
-        memmove(d->outq, d->outq + n, d->outq_n - n);
-        d->outq_n -= n;
+        size_t skip = 0, n = d->outq_n < cap ? d->outq_n : cap;
+        if (d->datagrams) {
+            n = d->outq_n >= 2 ? (size_t)d->outq[0] << 8 | d->outq[1] : 0;
+            if (n > cap || 2 + n > d->outq_n) { /* cannot happen: iv_send keeps whole messages */
+                d->outq_n = 0;
+                return 0;
+            }
+            skip = n ? 2 : 0;
+        }
+        memcpy(out, d->outq + skip, n);
+        memmove(d->outq, d->outq + skip + n, d->outq_n - skip - n);
+        d->outq_n -= skip + n;
         return n;
     }
     float x[MAX_FRAMES];
@@ -603,6 +622,11 @@ size_t mc_emu_dev_chunk(mc_emu_dev *d, double t_s, int64_t unix_s, int sensor_of
     if (d->kind == DEV_CONTEC)
         return chunk_contec(d, x, sensor_off, bad_checksum, out, cap);
     return chunk_ge(d, t_s, unix_s, x, sensor_off, bad_checksum, out, cap);
+}
+
+void mc_emu_dev_set_datagrams(mc_emu_dev *d, int on)
+{
+    d->datagrams = on;
 }
 
 void mc_emu_dev_destroy(mc_emu_dev *d)

@@ -40,9 +40,13 @@ void mc_emu_dev_input(mc_emu_dev *d, const uint8_t *bytes, size_t n, uint8_t *re
 
 /** The bytes of the chunk that starts at emulated time t_s (device clock unix_s), into out[cap]
  *  (4096 suffices). `sensor_off`: the device's sensor-off state (alarm bits, numerics missing);
- *  `bad_checksum`: one frame of the chunk is sent with a wrong checksum. @return bytes */
+ *  `bad_checksum`: one frame of the chunk is sent with a wrong checksum. In datagram mode, one
+ *  message per call: call again until it returns 0. @return bytes */
 size_t mc_emu_dev_chunk(mc_emu_dev *d, double t_s, int64_t unix_s, int sensor_off, int bad_checksum,
                         uint8_t *out, size_t cap);
+
+/** intellivue on the LAN: messages unframed, one per chunk call (each one datagram). */
+void mc_emu_dev_set_datagrams(mc_emu_dev *d, int on);
 
 /** Close the truth file and free. NULL is a no-op. */
 void mc_emu_dev_destroy(mc_emu_dev *d);

@@ -525,6 +525,50 @@ TEST(tcp_retries_until_listener)
 
 /* ---- UDP ------------------------------------------------------------------------------------- */
 
+TEST(udp_peer_speaks_first)
+{
+    /* The device listens (a monitor on the LAN); the transport sends to it before anything
+     * came, from a free local port, and reads its answer. */
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    ASSERT_TRUE(s >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof a;
+    ASSERT_EQ_INT(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+    ASSERT_EQ_INT(getsockname(s, (struct sockaddr *)&a, &alen), 0);
+    char addr[64];
+    snprintf(addr, sizeof addr, "udp://127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
+    const mc_kv peer[] = {{"peer", "1"}};
+    mc_transport *t = open_addr(addr, peer, 1);
+    wait_event(t, MC_TRANSPORT_CONNECTED, 2000, NULL, NULL, 0);
+    ASSERT_STATUS(mc_transport_write(t, "assoc", 5), MC_OK);
+    char in[64];
+    struct sockaddr_in from;
+    socklen_t flen = sizeof from;
+    struct pollfd pf = {s, POLLIN, 0};
+    ASSERT_EQ_INT(poll(&pf, 1, 2000), 1);
+    ASSERT_EQ_INT(recvfrom(s, in, sizeof in, 0, (struct sockaddr *)&from, &flen), 5);
+    ASSERT_TRUE(memcmp(in, "assoc", 5) == 0);
+    ASSERT_EQ_INT(sendto(s, "result", 6, 0, (struct sockaddr *)&from, flen), 6);
+    size_t n = 0;
+    mc_transport_event ev;
+    mc_status st = MC_ETIMEDOUT;
+    for (int k = 0; k < 100 && st == MC_ETIMEDOUT; k++)
+        st = mc_transport_read(t, in, sizeof in, 20, &n, &ev);
+    ASSERT_STATUS(st, MC_OK);
+    ASSERT_EQ_INT(n, 6);
+    ASSERT_TRUE(memcmp(in, "result", 6) == 0);
+    mc_transport_destroy(t);
+    close(s);
+    /* peer= is for udp addresses only, and 0 or 1. */
+    mc_transport_config c;
+    ASSERT_STATUS(mc_transport_config_parse("tcp://127.0.0.1:9", peer, 1, &c, NULL), MC_EFORMAT);
+    const mc_kv bad[] = {{"peer", "2"}};
+    ASSERT_STATUS(mc_transport_config_parse("udp://127.0.0.1:9", bad, 1, &c, NULL), MC_EFORMAT);
+}
+
 TEST(udp_datagrams)
 {
     mc_transport *t = open_addr("udp://127.0.0.1:0", NULL, 0);

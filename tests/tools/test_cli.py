@@ -1658,6 +1658,37 @@ def test_record_binary_devices():
                 check((s["data"][:, 1][~np.isnan(d)] == 72).all(), f"{name}: PR")
 
 
+def test_record_intellivue_lan():
+    """An IntelliVue on the LAN (the emulator listening on UDP, one message per datagram; the
+    driver speaks first from a free port): the Pleth equals what was sent, the numerics --set."""
+    p = subprocess.Popen([MCIRC, "emulate", "intellivue", "--udp-listen", "0", "--duration", "9",
+                          "--set", "hr=66,spo2=93,pi=1.5,sto2=64", "--truth", path("lan.truth")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = p.stdout.readline().decode().strip()
+    if not first.startswith("udp-listen 127.0.0.1:"):
+        raise AssertionError(f"emulate: {first!r} {p.stderr.read()!r}")
+    port = first.rsplit(":", 1)[1]
+    out = path("iv_lan.h5")
+    rc, o, e = run("record", "-o", out, *REC_BASE, "--source",
+                   f"mon=intellivue:udp://127.0.0.1:{port},peer=1", "--duration", "6", timeout=60)
+    p.communicate(timeout=30)
+    check(rc == 0, f"record: {e}")
+    expect_user_error(["record", "-o", path("iv_nopeer.h5"), *REC_BASE, "--source",
+                       f"mon=intellivue:udp://127.0.0.1:{port}"], "peer=1")
+    wave, num = read_truth(path("lan.truth"))
+    with h5py.File(out, "r") as f:
+        s = f["streams/mon"]
+        check(s.attrs["transport"] == "udp", dict(s.attrs))
+        got = s["data"][:, 0]
+        got = got[~np.isnan(got)]
+        want = np.array([w for w in wave if w is not None][:len(got)])
+        check(len(got) > 500 and len(want) == len(got) and np.abs(got - want).max() <= 0.006,
+              f"Pleth: {len(got)} samples, {len(want)} sent")
+        nd = f["streams/mon_numerics"]["data"][:]
+        check(len(nd) >= 4 and (nd[:, :4] == [93, 66, 1.5, 64]).all() and
+              np.isnan(nd[:, 4:]).all(), f"numerics {nd}")
+
+
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else None
     tests = {k[5:]: v for k, v in globals().items() if k.startswith("test_")}
