@@ -97,8 +97,7 @@ static mc_status send_msg(iv *v, mc_transport *t, const uint8_t *msg, size_t n)
     if (v->datagrams) {
         len = n < sizeof framed ? n : sizeof framed;
         memcpy(framed, msg, len);
-    }
-    else
+    } else
         st = mc_intellivue_frame_encode(msg, n, framed, sizeof framed, &len, NULL);
     if (st != MC_OK)
         return st;
