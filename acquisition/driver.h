@@ -9,7 +9,15 @@
  *
  *   transport ─► bytes ─► driver.push ─► sink: frames, skips, events, identity ─► blocks, events
  *        ▲                      │
- *        └──── driver.start / driver.tick: requests (start streaming, keep-alive) */
+ *        └──── driver.start / driver.tick: requests (start streaming, keep-alive)
+ *
+ * Departure from DESIGN.md ("irregular streams such as 1 Hz numerics"): a device's numerics
+ * that come at a fixed pace (Masimo every second, Nonin every 1/3 s, the S/5 and the IntelliVue
+ * every interval the driver asks for) are regular streams at that rate. The clock fit then
+ * counts the rows a disconnect or a silent device cost, and the gaps table says how many and
+ * why (an irregular stream can only mark an outage of unknown length), and they are analysed
+ * like the simulated 1 Hz NIRS and PCO2 streams. Numerics that come when they come (the text
+ * devices, whose files say rate_hz = 0) stay irregular. */
 #ifndef MC_ACQUISITION_DRIVER_H
 #define MC_ACQUISITION_DRIVER_H
 
