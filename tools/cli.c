@@ -214,3 +214,26 @@ int mc_cli_session_option(int opt, const char *arg, mc_cli_session_opts *o)
         return 0;
     }
 }
+
+int mc_cli_for_each_kv(const char *cmd, const char *opt, const char *arg, mc_cli_kv_fn fn,
+                       void *ctx)
+{
+    char buf[256];
+    if (strlen(arg) >= sizeof buf) {
+        mc_cli_error(cmd, "%s '%s': too long", opt, arg);
+        return 0;
+    }
+    strcpy(buf, arg);
+    char *save = NULL;
+    for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq) {
+            mc_cli_error(cmd, "%s '%s': expected key=value", opt, kv);
+            return 0;
+        }
+        *eq = '\0';
+        if (!fn(ctx, kv, eq + 1))
+            return 0;
+    }
+    return 1;
+}

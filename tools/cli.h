@@ -26,6 +26,16 @@ int mc_cli_exit_code(mc_status st);
 /** Parse a whole string as a finite number. @return 1 on success, else 0 */
 int mc_cli_parse_double(const char *s, double *out);
 
+/** Called for each key=value of an option's argument; prints its own error and returns 0 to stop
+ *  (1 to go on). */
+typedef int (*mc_cli_kv_fn)(void *ctx, const char *key, const char *value);
+
+/** Split `arg` ("k=v[,k=v...]", the argument of option `opt`, at most 255 bytes) and call fn for
+ *  each pair in order. Prints "OPT 'x': expected key=value" or "too long" itself.
+ *  @return 1, or 0 after an error (printed) */
+int mc_cli_for_each_kv(const char *cmd, const char *opt, const char *arg, mc_cli_kv_fn fn,
+                       void *ctx);
+
 /** Parse --compression: an integer 0..9 (deflate level after shuffle). Prints the error.
  *  @return 1 on success, else 0 */
 int mc_cli_parse_compression(const char *cmd, const char *arg, int *level);

@@ -58,55 +58,44 @@ int mc_emu_dev_known(const char *device)
            strcmp(device, "ge-s5") == 0 || strcmp(device, "intellivue") == 0;
 }
 
-static int set_keys(const char *cmd, mc_emu_dev *d, const char *arg)
+typedef struct set_ctx {
+    const char *cmd;
+    mc_emu_dev *d;
+} set_ctx;
+
+/* One key=value of --set. */
+static int set_key(void *ctx, const char *kv, const char *v)
 {
-    char buf[256];
-    if (strlen(arg) >= sizeof buf) {
-        mc_cli_error(cmd, "--set '%s': too long", arg);
+    const char *cmd = ((set_ctx *)ctx)->cmd;
+    mc_emu_dev *d = ((set_ctx *)ctx)->d;
+    double x;
+    int ok = 1;
+    if (strcmp(kv, "hr") == 0)
+        ok = mc_cli_parse_double(v, &d->hr) && d->hr >= 30 && d->hr <= 250;
+    else if (strcmp(kv, "spo2") == 0)
+        ok = mc_cli_parse_double(v, &d->spo2) && d->spo2 >= 1 && d->spo2 <= 100;
+    else if (strcmp(kv, "pi") == 0)
+        ok = mc_cli_parse_double(v, &d->pi) && d->pi >= 0.05 && d->pi <= 20;
+    else if (strcmp(kv, "sto2") == 0 && d->kind == DEV_IV)
+        ok = mc_cli_parse_double(v, &d->sto2) && d->sto2 >= 1 && d->sto2 <= 100;
+    else if (strcmp(kv, "tcpco2") == 0 && d->kind == DEV_IV)
+        ok = mc_cli_parse_double(v, &d->tcpco2) && d->tcpco2 >= 1 && d->tcpco2 <= 200;
+    else if (strcmp(kv, "format") == 0 && d->kind == DEV_NONIN)
+        ok = mc_cli_parse_double(v, &x) && (x == 2 || x == 7 || x == 8) && (d->format = (int)x) > 0;
+    else if (strcmp(kv, "protocol") == 0 && d->kind == DEV_CONTEC)
+        ok = (strcmp(v, "legacy") == 0 && (d->mode = MC_CONTEC_LEGACY)) ||
+             (strcmp(v, "v46") == 0 && (d->mode = MC_CONTEC_V46));
+    else {
+        mc_cli_error(cmd, "--set: unknown key '%s' (expected hr, spo2, pi%s)", kv,
+                     d->kind == DEV_NONIN    ? ", format"
+                     : d->kind == DEV_CONTEC ? ", protocol"
+                     : d->kind == DEV_IV     ? ", sto2, tcpco2"
+                                             : "");
         return 0;
     }
-    strcpy(buf, arg);
-    char *save = NULL;
-    for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(kv, '=');
-        if (!eq) {
-            mc_cli_error(cmd, "--set '%s': expected key=value", kv);
-            return 0;
-        }
-        *eq = '\0';
-        const char *v = eq + 1;
-        double x;
-        int ok = 1;
-        if (strcmp(kv, "hr") == 0)
-            ok = mc_cli_parse_double(v, &d->hr) && d->hr >= 30 && d->hr <= 250;
-        else if (strcmp(kv, "spo2") == 0)
-            ok = mc_cli_parse_double(v, &d->spo2) && d->spo2 >= 1 && d->spo2 <= 100;
-        else if (strcmp(kv, "pi") == 0)
-            ok = mc_cli_parse_double(v, &d->pi) && d->pi >= 0.05 && d->pi <= 20;
-        else if (strcmp(kv, "sto2") == 0 && d->kind == DEV_IV)
-            ok = mc_cli_parse_double(v, &d->sto2) && d->sto2 >= 1 && d->sto2 <= 100;
-        else if (strcmp(kv, "tcpco2") == 0 && d->kind == DEV_IV)
-            ok = mc_cli_parse_double(v, &d->tcpco2) && d->tcpco2 >= 1 && d->tcpco2 <= 200;
-        else if (strcmp(kv, "format") == 0 && d->kind == DEV_NONIN)
-            ok = mc_cli_parse_double(v, &x) && (x == 2 || x == 7 || x == 8) &&
-                 (d->format = (int)x) > 0;
-        else if (strcmp(kv, "protocol") == 0 && d->kind == DEV_CONTEC)
-            ok = (strcmp(v, "legacy") == 0 && (d->mode = MC_CONTEC_LEGACY)) ||
-                 (strcmp(v, "v46") == 0 && (d->mode = MC_CONTEC_V46));
-        else {
-            mc_cli_error(cmd, "--set: unknown key '%s' (expected hr, spo2, pi%s)", kv,
-                         d->kind == DEV_NONIN    ? ", format"
-                         : d->kind == DEV_CONTEC ? ", protocol"
-                         : d->kind == DEV_IV     ? ", sto2, tcpco2"
-                                                 : "");
-            return 0;
-        }
-        if (!ok) {
-            mc_cli_error(cmd, "--set %s=%s: out of range or not one of the choices", kv, v);
-            return 0;
-        }
-    }
-    return 1;
+    if (!ok)
+        mc_cli_error(cmd, "--set %s=%s: out of range or not one of the choices", kv, v);
+    return ok;
 }
 
 /* The device's scale of the sim's ir channel: its range over 4 s (the same model and settings:
@@ -210,8 +199,9 @@ int mc_emu_dev_create(const char *cmd, const char *device, const char *const *se
     d->interval_s = 5;
     mc_ge_s5_decoder_reset(&d->dec);
     int ok = 1;
+    set_ctx sc = {cmd, d};
     for (size_t i = 0; ok && i < n_sets; i++)
-        ok = set_keys(cmd, d, sets[i]);
+        ok = mc_cli_for_each_kv(cmd, "--set", sets[i], set_key, &sc);
     if (ok && replay && d->kind != DEV_GE) {
         mc_cli_error(cmd,
                      "--replay: %s is generated from the simulator (replay: masimo, ge-s5 "

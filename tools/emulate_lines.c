@@ -28,67 +28,59 @@ static int parse_hex32(const char *s, uint32_t *out)
     return 1;
 }
 
-/* One --set argument: k=v[,k=v...]. Prints the error. */
-int mc_emu_lines_parse_set(const char *cmd, const char *arg, mc_emu_truth *t)
+typedef struct set_ctx {
+    const char *cmd;
+    mc_emu_truth *t;
+} set_ctx;
+
+/* One key=value of --set. */
+static int set_key(void *ctx, const char *kv, const char *v)
 {
     static const struct {
         const char *key;
         double lo, hi;
     } ranges[] = {{"spo2", 0, 100}, {"hr", 20, 300}, {"pi", 0.02, 20}, {"pvi", 0, 90}};
+    const char *cmd = ((set_ctx *)ctx)->cmd;
+    mc_emu_truth *t = ((set_ctx *)ctx)->t;
     double *dst[] = {&t->spo2, &t->hr, &t->pi, &t->pvi};
-    char buf[256];
-    if (strlen(arg) >= sizeof buf) {
-        mc_cli_error(cmd, "--set '%s': too long", arg);
-        return 0;
-    }
-    strcpy(buf, arg);
-    char *save = NULL;
-    for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(kv, '=');
-        if (!eq) {
-            mc_cli_error(cmd, "--set '%s': expected key=value", kv);
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
+        if (strcmp(kv, ranges[i].key) != 0)
+            continue;
+        double x;
+        if (!mc_cli_parse_double(v, &x) || x < ranges[i].lo || x > ranges[i].hi) {
+            mc_cli_error(cmd, "--set %s=%s: expected a number in %g..%g", kv, v, ranges[i].lo,
+                         ranges[i].hi);
             return 0;
         }
-        *eq = '\0';
-        const char *v = eq + 1;
-        int known = 0;
-        for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
-            if (strcmp(kv, ranges[i].key) != 0)
-                continue;
-            known = 1;
-            double x;
-            if (!mc_cli_parse_double(v, &x) || x < ranges[i].lo || x > ranges[i].hi) {
-                mc_cli_error(cmd, "--set %s=%s: expected a number in %g..%g", kv, v, ranges[i].lo,
-                             ranges[i].hi);
-                return 0;
-            }
-            *dst[i] = x;
-        }
-        if (!known && (strcmp(kv, "exc") == 0 || strcmp(kv, "alarm") == 0)) {
-            known = 1;
-            if (!parse_hex32(v, strcmp(kv, "exc") == 0 ? &t->exc : &t->alarm)) {
-                mc_cli_error(cmd, "--set %s=%s: expected 1 to 8 hex digits (0x optional)", kv, v);
-                return 0;
-            }
-        }
-        if (!known && strcmp(kv, "sn") == 0) {
-            known = 1;
-            int ok = strlen(v) > 0 && strlen(v) < sizeof t->sn;
-            for (const char *c = v; ok && *c; c++)
-                ok = (unsigned char)*c > 0x20 && (unsigned char)*c < 0x7F;
-            if (!ok) {
-                mc_cli_error(cmd, "--set sn=%s: expected 1 to 31 printable characters", v);
-                return 0;
-            }
-            strcpy(t->sn, v);
-        }
-        if (!known) {
-            mc_cli_error(
-                cmd, "--set: unknown key '%s' (expected spo2, hr, pi, pvi, exc, alarm, sn)", kv);
+        *dst[i] = x;
+        return 1;
+    }
+    if (strcmp(kv, "exc") == 0 || strcmp(kv, "alarm") == 0) {
+        if (!parse_hex32(v, strcmp(kv, "exc") == 0 ? &t->exc : &t->alarm)) {
+            mc_cli_error(cmd, "--set %s=%s: expected 1 to 8 hex digits (0x optional)", kv, v);
             return 0;
         }
+        return 1;
     }
-    return 1;
+    if (strcmp(kv, "sn") == 0) {
+        int ok = strlen(v) > 0 && strlen(v) < sizeof t->sn;
+        for (const char *c = v; ok && *c; c++)
+            ok = (unsigned char)*c > 0x20 && (unsigned char)*c < 0x7F;
+        if (!ok) {
+            mc_cli_error(cmd, "--set sn=%s: expected 1 to 31 printable characters", v);
+            return 0;
+        }
+        strcpy(t->sn, v);
+        return 1;
+    }
+    mc_cli_error(cmd, "--set: unknown key '%s' (expected spo2, hr, pi, pvi, exc, alarm, sn)", kv);
+    return 0;
+}
+
+int mc_emu_lines_parse_set(const char *cmd, const char *arg, mc_emu_truth *t)
+{
+    set_ctx sc = {cmd, t};
+    return mc_cli_for_each_kv(cmd, "--set", arg, set_key, &sc);
 }
 
 /* The synthetic line at device time unix_s; sensor off: dashes and the EXC bit. */
