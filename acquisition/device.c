@@ -530,6 +530,8 @@ mc_status mc_source_device_create(const mc_source_spec *spec, int64_t mono0_ns, 
     /* The identity, before the file is made from the stream infos (DESIGN.md: attributes are
      * written before the switch to SWMR). What is decoded meanwhile stays staged for the first
      * reads. */
+    if (drv->identity_wait_s <= 0)
+        wait_s = 0; /* the protocol names no device: nothing to wait for */
     int64_t until = mc_clock_now_ns() + llround(wait_s * 1e9);
     while (wait_s > 0 && !v->serial[0] && mc_clock_now_ns() < until) {
         st = read_once(v, 50);
