@@ -190,7 +190,7 @@ int mc_emu_dev_create(const char *cmd, const char *device, const char *const *se
               : strcmp(device, "contec") == 0 ? DEV_CONTEC
               : strcmp(device, "ge-s5") == 0  ? DEV_GE
                                               : DEV_IV;
-    d->sto2 = d->tcpco2 = NAN;
+    d->sto2 = d->tcpco2 = (double)NAN;
     d->hr = 75;
     d->spo2 = 97;
     d->pi = 2;
