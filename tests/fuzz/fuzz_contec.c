@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "formats/contec.h"
+#include "tests/fuzz/fuzz_pieces.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -76,9 +77,7 @@ static void run(mc_contec_mode mode, const uint8_t *buf, size_t size, mc_contec_
     mc_contec_decoder_finish(a);
     size_t pos = 0, k = 0;
     while (pos < size) {
-        size_t piece = 1 + buf[k++ % size] % 12;
-        if (piece > size - pos)
-            piece = size - pos;
+        size_t piece = fuzz_piece(buf, size, pos, &k, 12);
         if (mc_contec_decoder_push(b, buf + pos, piece, on_frame, &tb) != MC_OK)
             fail("push status");
         pos += piece;
@@ -95,7 +94,7 @@ static void run(mc_contec_mode mode, const uint8_t *buf, size_t size, mc_contec_
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    uint8_t *buf = calloc(size ? size : 1, 1);
+    uint8_t *buf = fuzz_copy(data, size);
     mc_contec_decoder *a = malloc(sizeof *a), *b = malloc(sizeof *b);
     if (!buf || !a || !b) {
         free(buf);
@@ -103,8 +102,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(b);
         return 0;
     }
-    if (size)
-        memcpy(buf, data, size);
     run(MC_CONTEC_LEGACY, buf, size, a, b);
     run(MC_CONTEC_V46, buf, size, a, b);
     mc_contec_command cmd;

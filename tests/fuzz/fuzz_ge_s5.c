@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "formats/ge_s5.h"
+#include "tests/fuzz/fuzz_pieces.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -57,7 +58,7 @@ static mc_status on_frame(void *ctx, const uint8_t *rec, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    uint8_t *buf = malloc(size ? size : 1);
+    uint8_t *buf = fuzz_copy(data, size);
     mc_ge_s5_decoder *a = malloc(sizeof *a), *b = malloc(sizeof *b);
     if (!buf || !a || !b) {
         free(buf);
@@ -65,8 +66,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(b);
         return 0;
     }
-    if (size)
-        memcpy(buf, data, size);
     tally ta = {0, 0}, tb = {0, 0};
     mc_ge_s5_decoder_reset(a);
     mc_ge_s5_decoder_reset(b);
@@ -74,9 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fail("push status");
     size_t pos = 0, k = 0;
     while (pos < size) {
-        size_t piece = 1 + buf[k++ % size] % 97;
-        if (piece > size - pos)
-            piece = size - pos;
+        size_t piece = fuzz_piece(buf, size, pos, &k, 97);
         if (mc_ge_s5_decoder_push(b, buf + pos, piece, on_frame, &tb) != MC_OK)
             fail("push status");
         pos += piece;

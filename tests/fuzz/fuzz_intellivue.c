@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "formats/intellivue.h"
+#include "tests/fuzz/fuzz_pieces.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -150,7 +151,7 @@ static mc_status reframe(void *ctx, const uint8_t *msg, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    uint8_t *buf = malloc(size ? size : 1);
+    uint8_t *buf = fuzz_copy(data, size);
     mc_intellivue_decoder *a = malloc(sizeof *a), *b = malloc(sizeof *b), *c = malloc(sizeof *c);
     if (!buf || !a || !b || !c) {
         free(buf);
@@ -159,8 +160,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(c);
         return 0;
     }
-    if (size)
-        memcpy(buf, data, size);
     tally ta = {0, 0}, tb = {0, 0};
     mc_intellivue_decoder_reset(a);
     mc_intellivue_decoder_reset(b);
@@ -168,9 +167,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fail("push status");
     size_t pos = 0, k = 0;
     while (pos < size) {
-        size_t piece = 1 + buf[k++ % size] % 97;
-        if (piece > size - pos)
-            piece = size - pos;
+        size_t piece = fuzz_piece(buf, size, pos, &k, 97);
         if (mc_intellivue_decoder_push(b, buf + pos, piece, on_frame, &tb) != MC_OK)
             fail("push status");
         pos += piece;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "formats/masimo.h"
+#include "tests/fuzz/fuzz_pieces.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -58,7 +59,7 @@ static mc_status on_line(void *ctx, const char *line, size_t n, int64_t line_no)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    uint8_t *buf = malloc(size ? size : 1);
+    uint8_t *buf = fuzz_copy(data, size);
     mc_masimo_splitter *a = malloc(sizeof *a), *b = malloc(sizeof *b);
     if (!buf || !a || !b) {
         free(buf);
@@ -66,8 +67,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(b);
         return 0;
     }
-    if (size)
-        memcpy(buf, data, size);
     check_line((const char *)buf, size);
 
     tally ta = {0, 0}, tb = {0, 0};
@@ -78,9 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fail("split status");
     size_t pos = 0, k = 0;
     while (pos < size) {
-        size_t piece = 1 + buf[k++ % size] % 61;
-        if (piece > size - pos)
-            piece = size - pos;
+        size_t piece = fuzz_piece(buf, size, pos, &k, 61);
         if (mc_masimo_splitter_push(b, buf + pos, piece, on_line, &tb) != MC_OK)
             fail("split status");
         pos += piece;

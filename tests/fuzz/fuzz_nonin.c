@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "formats/nonin.h"
+#include "tests/fuzz/fuzz_pieces.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -103,9 +104,7 @@ static void run(int format, const uint8_t *buf, size_t size, mc_nonin_decoder *a
         fail("push status");
     size_t pos = 0, k = 0;
     while (pos < size) {
-        size_t piece = 1 + buf[k++ % size] % 12;
-        if (piece > size - pos)
-            piece = size - pos;
+        size_t piece = fuzz_piece(buf, size, pos, &k, 12);
         if (mc_nonin_decoder_push(b, buf + pos, piece, &cbs, &tb) != MC_OK)
             fail("push status");
         pos += piece;
@@ -126,7 +125,7 @@ static void run(int format, const uint8_t *buf, size_t size, mc_nonin_decoder *a
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    uint8_t *buf = calloc(size ? size : 1, 1);
+    uint8_t *buf = fuzz_copy(data, size);
     mc_nonin_decoder *a = malloc(sizeof *a), *b = malloc(sizeof *b);
     if (!buf || !a || !b) {
         free(buf);
@@ -134,8 +133,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(b);
         return 0;
     }
-    if (size)
-        memcpy(buf, data, size);
     run(2, buf, size, a, b);
     run(7, buf, size, a, b);
     run(8, buf, size, a, b);
