@@ -17,21 +17,28 @@ enum {
     DEV_READ_BYTES = 1024,    /* per transport read: bounds the frames one read can bring */
     DEV_DATAGRAM_MAX = 65536, /* udp: one datagram per read, whole */
     DEV_MAX_EVENTS = 64,      /* events kept per read; more are dropped and counted */
-    DEV_MIN_FRAMES = 256,     /* staged frames per stream per read, at least */
+    DEV_MIN_FRAMES = 256,     /* staged frames per stream, at least */
 };
+
+/* Decoded frames are held this long (from the arrival of the oldest) and handed out together, so
+ * that a device sending a frame per read (a Nonin's 75 frames/s) gives the recorder ten blocks a
+ * second, not seventy-five: its queues hold seconds of blocks at this pace (get_block_s). Events,
+ * a half-full stage and the stop hand out at once. */
+#define DEV_HOLD_NS 100000000LL
 
 typedef struct dev_stream {
     char name[MC_NAME_MAX + 1];
     const mc_driver_stream *ds;
     mc_stream_info info;
     uint32_t max_frames;
-    float *stage;   /* [max_frames * n_channels] frames decoded by this read */
+    float *stage;   /* [max_frames * n_channels] frames decoded and not yet handed out */
     int64_t *index; /* [max_frames] their source indices */
     int64_t *times; /* [max_frames] their arrival times (irregular: strictly increasing) */
     uint32_t n;
     int64_t counter;        /* source index of the next frame, skipped ones included */
     uint64_t seq;           /* blocks handed out */
-    const char *gap_reason; /* an outage to label the next block with */
+    const char *gap_reason; /* an outage to label the first block after it with */
+    int64_t gap_from;       /* the source index of the first frame after that outage */
     int64_t last_time;      /* irregular: the last time handed out */
 } dev_stream;
 
@@ -48,12 +55,15 @@ typedef struct device {
     size_t n_streams;
     mc_device_sink sink;
 
-    /* what one read hands out, an item per call */
+    /* what the reads since the last hand-out decoded, handed out an item per call */
     mc_event events[DEV_MAX_EVENTS];
     size_t n_events, out_event;
     size_t out_stream;
     uint32_t out_pos;
-    int64_t now_ns; /* arrival time of the bytes being decoded */
+    int handing_out;
+    int64_t held_since_ns; /* arrival of the oldest staged frame; MC_NO_TIME when none */
+    mc_status end;         /* MC_OK, or what read returns once the stage is handed out */
+    int64_t now_ns;        /* arrival time of the bytes being decoded */
 
     /* connection and silence */
     int connected;
@@ -128,6 +138,8 @@ void mc_device_sink_frame(mc_device_sink *sink, size_t stream, const float *valu
             t = prev + 1; /* two lines in one read: irregular times must increase */
     }
     s->times[s->n++] = t;
+    if (v->held_since_ns == MC_NO_TIME)
+        v->held_since_ns = v->now_ns;
     v->last_frame_ns = v->now_ns;
     v->bytes_since_frame = 0;
     if (v->silent) {
@@ -250,8 +262,10 @@ static mc_status read_once(device *v, int timeout_ms)
     } else if (st == MC_OK && ev.kind == MC_TRANSPORT_DISCONNECTED) {
         v->connected = 0;
         status_event(v, "disconnected: %s (%s); retrying", ev.reason, v->address);
-        for (size_t i = 0; i < v->n_streams; i++)
+        for (size_t i = 0; i < v->n_streams; i++) {
             v->streams[i].gap_reason = outage_label(ev.reason);
+            v->streams[i].gap_from = v->streams[i].counter;
+        }
     } else if (st == MC_OK && n > 0) {
         v->bytes_since_frame += n;
         v->drv->push(v->drv_self, v->buf, n, &v->sink);
@@ -265,7 +279,31 @@ static mc_status read_once(device *v, int timeout_ms)
     return MC_OK;
 }
 
-/* The next item of what the last read decoded: each stream's contiguous runs, then events. */
+/* Whether what is staged goes out now: an event (a disconnect must not wait, nor label frames
+ * that came before it), a stage half full (the next read must fit), the hold time over. */
+static int time_to_hand_out(const device *v)
+{
+    if (v->n_events > 0 || v->end != MC_OK)
+        return 1;
+    if (v->held_since_ns == MC_NO_TIME)
+        return 0;
+    for (size_t i = 0; i < v->n_streams; i++)
+        if (v->streams[i].n >= v->streams[i].max_frames / 2)
+            return 1;
+    return v->now_ns - v->held_since_ns >= DEV_HOLD_NS;
+}
+
+/* How long the next read may wait: until the oldest staged frame's hold is over. */
+static int read_timeout_ms(const device *v)
+{
+    if (v->held_since_ns == MC_NO_TIME)
+        return 100;
+    int64_t left = v->held_since_ns + DEV_HOLD_NS - mc_clock_now_ns();
+    return left <= 0 ? 0 : (int)((left + 999999) / 1000000);
+}
+
+/* The next item of what is staged: each stream's contiguous runs, then events. A run ends
+ * where an outage began, so that its label goes with the first frame after it. */
 static int next_item(device *v, mc_source_item *item)
 {
     for (; v->out_stream < v->n_streams; v->out_stream++, v->out_pos = 0) {
@@ -273,7 +311,8 @@ static int next_item(device *v, mc_source_item *item)
         if (v->out_pos >= s->n)
             continue;
         uint32_t a = v->out_pos, b = a + 1;
-        while (b < s->n && s->index[b] == s->index[b - 1] + 1)
+        while (b < s->n && s->index[b] == s->index[b - 1] + 1 &&
+               !(s->gap_reason && s->index[b] == s->gap_from))
             b++;
         v->out_pos = b;
         uint32_t nc = s->ds->n_channels;
@@ -294,8 +333,10 @@ static int next_item(device *v, mc_source_item *item)
             blk->t_ns = s->times + a;
             s->last_time = s->times[b - 1];
         }
-        blk->gap_reason = s->gap_reason;
-        s->gap_reason = NULL;
+        if (s->gap_reason && s->index[a] >= s->gap_from) {
+            blk->gap_reason = s->gap_reason;
+            s->gap_reason = NULL;
+        }
         return 1;
     }
     if (v->out_event < v->n_events) {
@@ -314,21 +355,35 @@ static void clear_out(device *v)
     v->n_events = v->out_event = 0;
     v->out_stream = 0;
     v->out_pos = 0;
+    v->handing_out = 0;
+    v->held_since_ns = MC_NO_TIME;
 }
 
+/* One read (up to 100 ms) per call; what it decoded is staged, and the stage handed out an item
+ * per call when time_to_hand_out says. A stop or a transport failure hands out what is staged
+ * before it is returned: nothing decoded is lost at the end. */
 static mc_status dev_read(void *self, mc_source_item *item)
 {
     device *v = self;
     v->frozen = 1;
+    if (v->handing_out) {
+        if (next_item(v, item))
+            return MC_OK;
+        clear_out(v);
+    }
+    if (v->end != MC_OK)
+        return v->end;
+    if (atomic_load_explicit(&v->stop, memory_order_acquire))
+        v->end = MC_END;
+    else
+        v->end = read_once(v, read_timeout_ms(v));
+    if (!time_to_hand_out(v))
+        return MC_ETIMEDOUT; /* held: v->end is MC_OK here */
+    v->handing_out = 1;
     if (next_item(v, item))
         return MC_OK;
     clear_out(v);
-    if (atomic_load_explicit(&v->stop, memory_order_acquire))
-        return MC_END;
-    mc_status st = read_once(v, 100);
-    if (st != MC_OK)
-        return st;
-    return next_item(v, item) ? MC_OK : MC_ETIMEDOUT;
+    return v->end != MC_OK ? v->end : MC_ETIMEDOUT;
 }
 
 static void dev_stop(void *self)
@@ -355,6 +410,13 @@ static uint32_t dev_get_max_frames(const void *self, size_t stream)
     return stream < v->n_streams ? v->streams[stream].max_frames : 0;
 }
 
+static double dev_get_block_s(const void *self, size_t stream)
+{
+    (void)self;
+    (void)stream;
+    return DEV_HOLD_NS / 1e9;
+}
+
 static void dev_destroy(void *self)
 {
     device *v = self;
@@ -379,6 +441,7 @@ static const mc_source_ops device_ops = {
     .get_n_streams = dev_get_n_streams,
     .get_info = dev_get_info,
     .get_max_frames = dev_get_max_frames,
+    .get_block_s = dev_get_block_s,
     .destroy = dev_destroy,
 };
 
@@ -487,6 +550,7 @@ mc_status mc_source_device_create(const mc_source_spec *spec, int64_t mono0_ns, 
     }
     v->drv = drv;
     v->sink.dev = v;
+    v->held_since_ns = MC_NO_TIME;
     v->mono0_ns = mono0_ns;
     double wait_s = 0;
     mc_status st = drv->create(spec, d, &v->drv_self);

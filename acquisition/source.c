@@ -29,6 +29,11 @@ uint32_t mc_source_get_max_frames(const mc_source *s, size_t stream)
     return s->ops->get_max_frames(s->self, stream);
 }
 
+double mc_source_get_block_s(const mc_source *s, size_t stream)
+{
+    return s->ops->get_block_s(s->self, stream);
+}
+
 void mc_source_destroy(mc_source *s)
 {
     if (!s)

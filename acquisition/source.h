@@ -36,6 +36,10 @@ typedef struct mc_source_ops {
     size_t (*get_n_streams)(const void *self);
     const mc_stream_info *(*get_info)(const void *self, size_t stream);
     uint32_t (*get_max_frames)(const void *self, size_t stream); /* largest block */
+    /* The shortest time between two blocks of a stream in steady operation, s (> 0): the
+     * recorder sizes its queues in blocks from it, so a source that hands out blocks more often
+     * than it says loses data whenever the writer falls that many blocks behind. */
+    double (*get_block_s)(const void *self, size_t stream);
     void (*destroy)(void *self);
 } mc_source_ops;
 
@@ -54,6 +58,7 @@ size_t mc_source_get_n_streams(const mc_source *s);
 /** Description of one of the source's streams; borrowed until destroy. */
 const mc_stream_info *mc_source_get_info(const mc_source *s, size_t stream);
 uint32_t mc_source_get_max_frames(const mc_source *s, size_t stream);
+double mc_source_get_block_s(const mc_source *s, size_t stream);
 /** Destroy the source and free the handle. NULL is a no-op. No thread may be reading it. */
 void mc_source_destroy(mc_source *s);
 

@@ -143,6 +143,13 @@ static uint32_t sim_get_max_frames(const void *self, size_t stream)
     return stream == 0 ? s->block_frames : 0;
 }
 
+static double sim_get_block_s(const void *self, size_t stream)
+{
+    const source_sim *s = self;
+    (void)stream;
+    return s->block_frames / s->rate_hz; /* a block per block_s, also of an irregular model */
+}
+
 static void sim_destroy(void *self)
 {
     source_sim *s = self;
@@ -160,6 +167,7 @@ static const mc_source_ops sim_ops = {
     .get_n_streams = sim_get_n_streams,
     .get_info = sim_get_info,
     .get_max_frames = sim_get_max_frames,
+    .get_block_s = sim_get_block_s,
     .destroy = sim_destroy,
 };
 

@@ -525,9 +525,9 @@ mc_status mc_pipeline_create(const mc_pipeline_config *cfg, mc_diag *d, mc_pipel
         for (size_t j = 0; j < mc_source_get_n_streams(cfg->sources[k]); j++, i++) {
             const mc_stream_info *info = mc_source_get_info(cfg->sources[k], j);
             uint32_t max_frames = mc_source_get_max_frames(cfg->sources[k], j);
-            /* An irregular stream has no rate to size by: assume a block as often as every
-             * 50 ms, which its blocks (numerics, a few frames each) keep cheap. */
-            double block_s = info->rate_hz > 0 ? max_frames / info->rate_hz : 0.05;
+            /* Slots for ring_s of blocks as frequent as the source says they come (a device
+             * hands out what arrived every 100 ms, however small: not max_frames at a time). */
+            double block_s = mc_source_get_block_s(cfg->sources[k], j);
             double slots = ceil(cfg->ring_s / (block_s > 0.001 ? block_s : 0.001)) + 2;
             pl_stream *s = &p->streams[i];
             mc_ring_config rc = {(uint32_t)(slots > 100000 ? 100000 : slots), max_frames,
