@@ -434,11 +434,12 @@ int mc_record_run(const mc_record_opts *o)
                 frames += s.frames;
             }
             int64_t rows = 0;
-            uint64_t analysis_dropped = 0;
+            uint64_t analysis_dropped = 0, behind = 0;
             for (size_t i = 0; i < mc_pipeline_get_n_streams(p); i++) {
                 mc_pipeline_stream_stats s = mc_pipeline_get_stream_stats(p, i);
                 rows += s.rows;
                 analysis_dropped += s.analysis_dropped;
+                behind += s.ring_dropped;
             }
             printf("recorded %s: %.1f s, %zu streams, %lld samples, %lld missing, %d typed "
                    "event%s\n",
@@ -447,6 +448,10 @@ int mc_record_run(const mc_record_opts *o)
                        (o->speed > 0 ? o->speed : 1),
                    mc_pipeline_get_n_streams(p), (long long)frames, (long long)missing, events,
                    events == 1 ? "" : "s");
+            if (behind > 0)
+                printf("writer behind: %llu samples lost while the file could not keep up (a "
+                       "slow or busy disk?); they are gaps labelled 'dropped'\n",
+                       (unsigned long long)behind);
             for (size_t i = 0; i < o->n_sources; i++) {
                 if (!mc_source_is_device(src[i]))
                     continue;
