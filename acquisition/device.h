@@ -16,8 +16,11 @@
  *    says when frames resume;
  *  - identity: for a driver whose protocol names the device, creation waits up to identity_wait
  *    for it so that model and serial are stream attributes before the file switches to SWMR;
- *  - floods: at most max_frames frames of a stream per read are kept, the rest are counted and
- *    recorded as dropped, so that memory stays bounded whatever the device sends.
+ *  - pace: decoded frames are held and handed out together at most every 100 ms (at once for
+ *    an event, a stop or a failure), however small the reads, so that the recorder's queues,
+ *    sized in blocks from get_block_s, hold seconds of data whatever the protocol's frame size;
+ *  - floods: frames beyond max_frames (4 s of data) staged at once are counted and recorded as
+ *    dropped, so that memory stays bounded whatever the device sends.
  *
  * Keys of the source spec it reads (besides the transport's and the driver's):
  *  site=        body site attribute of every stream
@@ -37,7 +40,7 @@ typedef struct mc_device_stats {
     uint64_t frames;        /* frames decoded (driver) */
     uint64_t bad_frames;    /* frames or lines rejected (driver) */
     uint64_t skipped_bytes; /* bytes outside frames (driver) */
-    uint64_t flood_dropped; /* frames dropped because a read brought more than max_frames */
+    uint64_t flood_dropped; /* frames dropped because more than max_frames came at once */
     uint64_t disconnects, reconnects;
 } mc_device_stats;
 
