@@ -46,7 +46,8 @@ static const char help[] =
     "  --udp-listen PORT     intellivue: a monitor on the LAN at 127.0.0.1:PORT (0: a free\n"
     "                        port), answering the sender; first line: udp-listen 127.0.0.1:N\n"
     "  --duration S          stop after S seconds of emulated time (default: until stopped,\n"
-    "                        or the end of --replay)\n"
+    "                        or the end of --replay; a capture that ends sooner leaves\n"
+    "                        the line open and silent until S)\n"
     "  --speed X             X lines per second of wall time instead of 1 (default 1)\n"
     "  --set k=v[,k=v...]    the truth sent: spo2 (%, default 97), hr (pulse rate /min, 75),\n"
     "                        pi (%, 2.0; sent with 2 decimals), pvi (%, 10), exc (hex bits,\n"
@@ -514,12 +515,13 @@ static int run(emu *e, const run_opts *o)
         }
         emit(e, line, truncate ? n / 2 : n);
     }
-    /* The emulation lasts its duration (the last line's second included), or one line period
-     * after the capture's last line. */
+    /* The emulation lasts its duration, the line open and silent after a capture that ended
+     * sooner (a device still plugged in: its reader sees no hang-up). Without one it ends one
+     * line period after the capture's last line. */
     double end_s = o->duration_s;
-    if (o->replay && (end_s <= 0 || o->replay->t_s[o->replay->n - 1] + 1 < end_s))
+    if (end_s <= 0 && o->replay)
         end_s = o->replay->t_s[o->replay->n - 1] + 1;
-    if (dev_replay_s > 0 && (end_s <= 0 || dev_replay_s < end_s))
+    if (end_s <= 0 && dev_replay_s > 0)
         end_s = dev_replay_s;
     if (end_s > 0)
         wait_until(e, start_ns + (int64_t)(end_s / o->speed * 1e9));

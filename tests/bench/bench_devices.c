@@ -76,7 +76,7 @@ int main(int argc, char **argv)
                       devs[i].set, (char *)NULL);
             else
                 execl(mcirc, mcirc, "emulate", devs[i].device, "--pty", "--replay", capture,
-                      (char *)NULL);
+                      "--duration", dur, (char *)NULL); /* open after the capture's end */
             _exit(127);
         }
         close(fds[1]);

@@ -1379,12 +1379,14 @@ REC_BASE = ["--subject", "ICU-021", "--session", "D3", "--no-osc"]
 def test_record_masimo_pty():
     """emulate masimo --pty -> record -> the file: every numeric equals the emulator's truth,
     the serial number is a stream attribute, one row a second, an EXC change is an event."""
-    p, dev = start_emulator("--pty", "--duration", "9", "--set",
+    # The emulator outlives the recording (stopped below): see record_text_devices.
+    p, dev = start_emulator("--pty", "--duration", "60", "--set",
                             "spo2=96,hr=71,pi=3.27,pvi=14,sn=RAD7-0042",
                             "--fault", "sensoroff:2@5")
     out = path("masimo_pty.h5")
     rc, o, e = run("record", "-o", out, *REC_BASE, "--source",
                    f"spo2=masimo:{dev},site=finger", "--duration", "8", timeout=60)
+    p.send_signal(signal.SIGINT)
     p.communicate(timeout=20)
     check(rc == 0, f"record: {e}")
     check("device spo2:" in o and "0 bad" in o, f"summary {o!r}")
@@ -1523,8 +1525,10 @@ def test_record_text_devices():
         cap = path(f"{dev}.txt")
         with open(cap, "w") as f:
             f.write("\r\n".join(lines) + "\r\n")
-        p = subprocess.Popen([MCIRC, "emulate", dev, "--pty", "--replay", cap, "--speed", "2"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # Open until stopped after the recording: a pty closed under a recorder that goes on
+        # would make it reopen a freed /dev/pts number, which a test running meanwhile may hold.
+        p = subprocess.Popen([MCIRC, "emulate", dev, "--pty", "--replay", cap, "--speed", "2",
+                              "--duration", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         pty = p.stdout.readline().decode().strip()
         if not pty.startswith("/dev/"):
             raise AssertionError(f"emulate {dev}: {pty!r} {p.stderr.read()!r}")
@@ -1533,6 +1537,7 @@ def test_record_text_devices():
     out = path("text_devices.h5")
     rc, o, e = run("record", "-o", out, *REC_BASE, *sources, "--duration", "6", timeout=60)
     for p in procs:
+        p.send_signal(signal.SIGINT)
         p.communicate(timeout=20)
     check(rc == 0, f"record: {e}")
     with h5py.File(out, "r") as f:

@@ -10,6 +10,7 @@ beats, LabChart values) are read here independently. Each `def test_<name>` is t
 case `real.<name>`; without ../shared/data a case reports a skip (exit 77)."""
 import csv
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -409,15 +410,21 @@ def test_ge_s5_captures_through_the_emulator():
         with open(cap, "rb") as f:
             raw = f.read()
         good, bad = s5_frames(raw)
+        # The emulator keeps its line open after the capture (--duration) and is stopped once the
+        # recording has ended: a pty closed under a recorder that goes on would make it reopen a
+        # freed /dev/pts number, which another test running meanwhile may have been given.
         emu = subprocess.Popen([MCIRC, "emulate", "ge-s5", "--pty", "--replay", cap, "--speed",
-                                "100"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                "100", "--duration", "6000"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
         pty = emu.stdout.readline().decode().strip()
         out = os.path.join(TMP, os.path.basename(rel) + ".h5")
         p = subprocess.run([MCIRC, "record", "-o", out, "--subject", "S5-REPLAY", "--session",
                             "D1", "--no-osc", "--no-analysis", "--source", f"s5=ge-s5:{pty}",
                             "--duration", duration], capture_output=True, text=True,
                            timeout=120)
+        emu.send_signal(signal.SIGINT)
         _, err = emu.communicate(timeout=30)
+        check(emu.returncode == 0, f"{rel}: emulator exit {emu.returncode}: {err!r}")
         check(p.returncode == 0, f"{rel}: record: {p.stderr}")
         check(b" 0 bytes dropped" in err, f"{rel}: emulator {err!r}")
         line = [x for x in p.stdout.splitlines() if x.startswith("device s5:")]
@@ -425,6 +432,7 @@ def test_ge_s5_captures_through_the_emulator():
         n = [int(x) for x in line[0].replace(",", " ").split() if x.isdigit()]
         n_bytes, frames, n_bad = n[0], n[1], n[2]
         check(n_bytes == len(raw), f"{rel}: {n_bytes} bytes of {len(raw)}")
+        check(" 0 disconnects" in line[0], f"{rel}: the line did not stay open: {line[0]}")
         # A frame with a right checksum whose record does not parse is counted bad too.
         check(frames + n_bad == good + bad and n_bad >= bad and frames <= good,
               f"{rel}: {frames} decoded + {n_bad} bad, independent count {good} + {bad}")
