@@ -16,7 +16,7 @@
 enum {
     DEV_READ_BYTES = 1024,    /* per transport read: bounds the frames one read can bring */
     DEV_DATAGRAM_MAX = 65536, /* udp: one datagram per read, whole */
-    DEV_MAX_EVENTS = 64,      /* events kept per read; more are dropped and counted */
+    DEV_MAX_EVENTS = 64,      /* events of one read (handed out at once); more are counted */
     DEV_MIN_FRAMES = 256,     /* staged frames per stream, at least */
 };
 
